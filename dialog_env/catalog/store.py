@@ -1,0 +1,166 @@
+"""Build, cache and load the embedded synthetic catalog.
+
+`load_synthetic(n_items, seed, image_size)` returns a `Catalog`; the first call generates
+attributes (seconds, even for 1M items) and renders images in chunks with a progress bar
+(in a process pool when there are enough items), writing everything under
+`cache_root()/synthetic-v<generator>-seed<seed>-n<items>/`. Later calls load from there.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from dialog_env.cache import atomic_write, atomic_write_json, cache_root, load_npy
+from dialog_env.catalog.catalog import Catalog
+from dialog_env.catalog.render import MAX_IMAGE_SIZE, render_item
+from dialog_env.catalog.schema import CATEGORIES, ORDINAL_SLOTS
+from dialog_env.catalog.synthetic import (
+    GENERATOR_VERSION,
+    SyntheticConfig,
+    build_vocab,
+    sample_items,
+    to_arrays,
+)
+from dialog_env.catalog.titles import SyntheticIds, SyntheticTitles
+
+CHUNK = 2048
+# Above this many bytes of images, images are rendered on demand instead of cached.
+MAX_IMAGE_CACHE_BYTES = 4 << 30
+
+
+class RenderedImages:
+    """Images of a synthetic catalog: from the on-disk cache when built, else rendered."""
+
+    def __init__(self, category: np.ndarray, attributes: np.ndarray, vocab_names: tuple[str, ...],
+                 nuisance: np.ndarray, image_size: int, cache_file: Path | None = None):
+        if not 8 <= image_size <= MAX_IMAGE_SIZE:
+            raise ValueError(f"image_size must be in 8..{MAX_IMAGE_SIZE}, got {image_size}")
+        self.image_size = image_size
+        self._category = category
+        self._attributes = attributes
+        self._names = vocab_names
+        self._nuisance = nuisance
+        cached = cache_file is not None and cache_file.exists()
+        self._cache = load_npy(cache_file, mmap=True) if cached else None
+        if self._cache is not None and self._cache.shape != (len(category), image_size,
+                                                             image_size, 3):
+            raise ValueError(f"{cache_file}: image cache shape {self._cache.shape} does not match "
+                             f"{len(category)} items of size {image_size}; delete it to rebuild")
+
+    def render(self, indices: np.ndarray) -> np.ndarray:
+        out = np.empty((len(indices), self.image_size, self.image_size, 3), np.uint8)
+        for k, i in enumerate(indices):
+            names = {self._names[j] for j in np.flatnonzero(self._attributes[i])}
+            out[k] = render_item(CATEGORIES[self._category[i]], names, self._nuisance[i],
+                                 self.image_size)
+        return out
+
+    def __call__(self, indices) -> np.ndarray:
+        idx = np.atleast_1d(np.asarray(indices, dtype=np.int64))
+        n = len(self._category)
+        if idx.size and (idx.min() < -n or idx.max() >= n):
+            raise IndexError(f"image index out of range for {n} items: "
+                             f"{idx[(idx < -n) | (idx >= n)][:5].tolist()}")
+        if self._cache is not None:
+            return np.asarray(self._cache[idx])
+        return self.render(idx)
+
+
+def _render_chunk(args) -> np.ndarray:
+    images, lo, hi = args
+    return images.render(np.arange(lo, hi))
+
+
+def _catalog_dir(cfg: SyntheticConfig) -> Path:
+    return cache_root() / f"synthetic-v{GENERATOR_VERSION}-seed{cfg.seed}-n{cfg.n_items}"
+
+
+def _render_all(images: RenderedImages, path: Path, n: int, progress: bool) -> None:
+    size = images.image_size
+
+    def write(tmp: Path) -> None:
+        out = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.uint8,
+                                        shape=(n, size, size, 3))
+        chunks = [(images, lo, min(n, lo + CHUNK)) for lo in range(0, n, CHUNK)]
+        workers = min(os.cpu_count() or 1, 8) if n >= 2 * CHUNK else 1
+        bar = tqdm(total=n, desc=f"render {size}px", unit="img", disable=not progress)
+        if workers > 1:
+            with ProcessPoolExecutor(workers) as pool:
+                for (_, lo, hi), block in zip(chunks, pool.map(_render_chunk, chunks)):
+                    out[lo:hi] = block
+                    bar.update(hi - lo)
+        else:
+            for ch in chunks:
+                out[ch[1]:ch[2]] = _render_chunk(ch)
+                bar.update(ch[2] - ch[1])
+        bar.close()
+        out.flush()
+        del out
+
+    atomic_write(path, write)
+
+
+def load_synthetic(n_items: int = 10_000, seed: int = 0, image_size: int = 64,
+                   cache: bool = True, render: bool = True, progress: bool = True) -> Catalog:
+    """The synthetic catalog for (`n_items`, `seed`), built once and cached.
+
+    `render=False` skips building the image cache (images are then rendered on access).
+    """
+    cfg = SyntheticConfig(n_items=n_items, seed=seed)
+    vocab = build_vocab()
+    folder = _catalog_dir(cfg)
+    arrays_file = folder / "items.npz"
+    arrays = None
+    if cache and arrays_file.exists():
+        try:
+            with np.load(arrays_file, allow_pickle=False) as z:
+                arrays = {k: z[k] for k in z.files}
+        except (ValueError, OSError, EOFError) as e:
+            raise ValueError(f"{arrays_file}: unreadable catalog cache ({e}); "
+                             f"delete {folder} to rebuild") from e
+        if arrays["attributes"].shape != (n_items, len(vocab)):
+            raise ValueError(f"{arrays_file}: attributes shape {arrays['attributes'].shape} "
+                             f"does not match ({n_items}, {len(vocab)}); delete it to rebuild")
+    if arrays is None:
+        items = sample_items(cfg)
+        attributes, ordinal = to_arrays(items, vocab)
+        arrays = {"category": items.category, "split": items.split, "attributes": attributes,
+                  "ordinal": ordinal, "nuisance": items.nuisance, "parent": items.parent}
+        if cache:
+            def write(tmp: Path) -> None:
+                with open(tmp, "wb") as f:
+                    np.savez(f, **arrays)
+            atomic_write(arrays_file, write)
+            atomic_write_json(folder / "meta.json", {
+                "generator_version": GENERATOR_VERSION, "seed": seed, "n_items": n_items,
+                "vocab": list(vocab.names)})
+    image_file = folder / f"images-{image_size}.npy"
+    images = RenderedImages(arrays["category"], arrays["attributes"], vocab.names,
+                            arrays["nuisance"], image_size)
+    nbytes = n_items * image_size * image_size * 3
+    if cache and render and nbytes <= MAX_IMAGE_CACHE_BYTES:
+        if not image_file.exists():
+            _render_all(images, image_file, n_items, progress)
+        images = RenderedImages(arrays["category"], arrays["attributes"], vocab.names,
+                                arrays["nuisance"], image_size, cache_file=image_file)
+    return Catalog(
+        name=f"synthetic-seed{seed}-n{n_items}",
+        item_ids=SyntheticIds(seed, n_items),
+        categories=CATEGORIES,
+        category=arrays["category"],
+        split=arrays["split"],
+        vocab=vocab,
+        attributes=arrays["attributes"],
+        ordinal_names=tuple(s.name for s in ORDINAL_SLOTS),
+        ordinal_levels=tuple(s.values for s in ORDINAL_SLOTS),
+        ordinal=arrays["ordinal"],
+        titles=SyntheticTitles(vocab, arrays["attributes"], arrays["category"]),
+        images=images,
+        meta={"generator_version": GENERATOR_VERSION, "seed": seed, "cache_dir": str(folder),
+              "parent": arrays["parent"], "nuisance": arrays["nuisance"]},
+    )

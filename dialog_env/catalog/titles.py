@@ -1,0 +1,83 @@
+"""Product titles of synthetic items ("Women's Dark Red Floral Chiffon Maxi A-Line Dress with
+V-Neck"), computed on access from the item's attributes so 1M titles cost no storage."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+
+from dialog_env.catalog.catalog import AttributeVocab
+from dialog_env.catalog.schema import CATEGORIES
+
+_NOUN = {"dress": "Dress", "shirt": "Shirt", "toptee": "Top", "shoes": "Shoes"}
+_SHOW_TONE = {"very-light": "Pale", "light": "Light", "dark": "Dark", "very-dark": "Deep"}
+_SKIP = {"solid", "matte", "regular-fit", "hip-length", "medium", "round-toe"}
+
+
+def _word(value: str) -> str:
+    return "-".join(p.capitalize() for p in value.split("-"))
+
+
+class SyntheticTitles(Sequence[str]):
+    """Lazy `Sequence[str]` of titles built from multi-hot attributes."""
+
+    def __init__(self, vocab: AttributeVocab, attributes: np.ndarray, category: np.ndarray):
+        self._vocab = vocab
+        self._attributes = attributes
+        self._category = category
+        order = ("tone", "hue", "pattern", "shine", "fabric", "length", "fit", "heel",
+                 "silhouette", "toe")
+        self._front = {s: k for k, s in enumerate(order)}
+        self._black, self._white = vocab.index("black"), vocab.index("white")
+
+    def __len__(self) -> int:
+        return len(self._category)
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        cat = CATEGORIES[self._category[i]]
+        front: list[tuple[int, str]] = []
+        back: list[str] = []
+        for j in np.flatnonzero(self._attributes[i]):
+            name, slot = self._vocab.names[j], self._vocab.slots[j]
+            if name in _SKIP or slot == "style":
+                continue
+            if slot == "tone":
+                achromatic = self._attributes[i, self._black] or self._attributes[i, self._white]
+                if name in _SHOW_TONE and not achromatic:
+                    front.append((0, _SHOW_TONE[name]))
+            elif slot in self._front:
+                front.append((self._front[slot], _word(name)))
+            elif slot in ("neckline", "sleeve", "parts", "texture_extra"):
+                back.append(_word(name))
+        noun = _NOUN[cat]
+        if cat in ("shoes", "toptee"):
+            sil = [w for k, w in front if k == self._front["silhouette"]]
+            noun = (sil[0] + ("s" if cat == "shoes" else "")) if sil else noun
+            front = [(k, w) for k, w in front if k != self._front["silhouette"]]
+        words = ["Women's"] + [w for _, w in sorted(front)] + [noun]
+        if back:
+            words += ["with", " and ".join(back[:2])]
+        return " ".join(words)
+
+    def __iter__(self) -> Iterator[str]:
+        return (self[i] for i in range(len(self)))
+
+
+class SyntheticIds(Sequence[str]):
+    """Lazy item ids `syn<seed>-<index>`."""
+
+    def __init__(self, seed: int, n: int):
+        self._seed, self._n = seed, n
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(self._n))]
+        if not -self._n <= i < self._n:
+            raise IndexError(f"item index {i} out of range for {self._n} items")
+        return f"syn{self._seed}-{i % self._n:07d}"

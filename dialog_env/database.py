@@ -1,0 +1,260 @@
+"""`RetrievalDB`: rank a catalog's items for query vectors.
+
+Scores are inner products `<q, x_i>` (or cosine similarities with `metric="cosine"`).
+Ranks are exact and 0-based: the rank of target `t` under query `q` is the number of
+non-excluded items `j != t` with `s_j > s_t`, plus those with `s_j == s_t` and `j < t`
+(ties are broken by item index, the same order `topk` and `best` use, so rank 0 means
+"`t` is the item `topk(q, 1)` returns").
+
+Index kinds for `topk`: `flat` (exact, default), `ivf` and `hnsw` (faiss, approximate,
+for large catalogs). Candidates from approximate indexes are re-scored exactly; rows that
+come back short of `k` after exclusion fall back to the exact search. `rank` is always exact.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from dialog_env.cache import atomic_save_npy, atomic_write, atomic_write_json, load_npy
+
+METRICS = ("ip", "cosine")
+INDEX_KINDS = ("flat", "ivf", "hnsw")
+# Largest (queries x items) block of float32 scores held at once.
+BLOCK_ELEMENTS = 1 << 26
+
+Exclude = np.ndarray | Sequence[Sequence[int]] | None
+
+
+def normalise_exclude(exclude: Exclude, n_queries: int) -> np.ndarray:
+    """Exclusions as a `(B, E)` int64 array padded with -1."""
+    if exclude is None:
+        return np.full((n_queries, 0), -1, dtype=np.int64)
+    if isinstance(exclude, np.ndarray) and exclude.ndim == 2:
+        if exclude.shape[0] != n_queries:
+            raise ValueError(f"exclude has {exclude.shape[0]} rows for {n_queries} queries")
+        return exclude.astype(np.int64, copy=False)
+    rows = list(exclude)
+    if len(rows) != n_queries:
+        raise ValueError(f"exclude has {len(rows)} rows for {n_queries} queries")
+    width = max((len(r) for r in rows), default=0)
+    out = np.full((n_queries, width), -1, dtype=np.int64)
+    for b, r in enumerate(rows):
+        out[b, : len(r)] = np.asarray(r, dtype=np.int64)
+    return out
+
+
+class RetrievalDB:
+    """Exact ranking and top-k search over an `(N, D)` float32 item matrix."""
+
+    def __init__(self, items: np.ndarray, metric: str = "ip", index: str = "flat",
+                 nlist: int | None = None, nprobe: int = 16, hnsw_m: int = 32,
+                 ef_search: int = 128, seed: int = 0):
+        items = np.asarray(items)
+        if items.ndim != 2 or items.shape[0] == 0:
+            raise ValueError(f"RetrievalDB: items must be a non-empty (N, D) matrix, "
+                             f"got shape {items.shape}")
+        if not np.isfinite(items).all():
+            bad = np.flatnonzero(~np.isfinite(items).all(1))[:5].tolist()
+            raise ValueError(f"RetrievalDB: items contain non-finite values (rows {bad})")
+        if metric not in METRICS:
+            raise ValueError(f"RetrievalDB: unknown metric {metric!r}; expected {METRICS}")
+        if index not in INDEX_KINDS:
+            raise ValueError(f"RetrievalDB: unknown index kind {index!r}; expected {INDEX_KINDS}")
+        items = np.ascontiguousarray(items, dtype=np.float32)
+        if metric == "cosine":
+            items = items / np.maximum(np.linalg.norm(items, axis=1, keepdims=True), 1e-12)
+        self.items = items
+        self.metric = metric
+        self.kind = index
+        self.params = {"nlist": nlist, "nprobe": nprobe, "hnsw_m": hnsw_m,
+                       "ef_search": ef_search, "seed": seed}
+        self.index = self._build_index()
+
+    # ------------------------------------------------------------------ construction
+    @property
+    def n(self) -> int:
+        return self.items.shape[0]
+
+    @property
+    def dim(self) -> int:
+        return self.items.shape[1]
+
+    def _build_index(self) -> faiss.Index:
+        d, p = self.dim, self.params
+        if self.kind == "flat":
+            index = faiss.IndexFlatIP(d)
+        elif self.kind == "ivf":
+            nlist = p["nlist"] or max(1, min(4096, int(4 * np.sqrt(self.n))))
+            nlist = min(nlist, self.n)
+            p["nlist"] = nlist
+            index = faiss.IndexIVFFlat(faiss.IndexFlatIP(d), d, nlist,
+                                       faiss.METRIC_INNER_PRODUCT)
+            index.cp.seed = p["seed"]
+            index.cp.min_points_per_centroid = 1  # small catalogs: no "too few points" noise
+            index.train(self.items)
+            index.nprobe = min(p["nprobe"], nlist)
+        else:
+            index = faiss.IndexHNSWFlat(d, p["hnsw_m"], faiss.METRIC_INNER_PRODUCT)
+            index.hnsw.efSearch = p["ef_search"]
+        index.add(self.items)
+        return index
+
+    # ------------------------------------------------------------------ queries
+    def _check_queries(self, queries: np.ndarray) -> np.ndarray:
+        q = np.asarray(queries, dtype=np.float32)
+        if q.ndim == 1:
+            q = q[None]
+        if q.ndim != 2 or q.shape[1] != self.dim:
+            raise ValueError(f"queries must have shape (B, {self.dim}), got {np.shape(queries)}")
+        if not np.isfinite(q).all():
+            bad = np.flatnonzero(~np.isfinite(q).all(1))[:5].tolist()
+            raise ValueError(f"queries contain non-finite values (rows {bad})")
+        if self.metric == "cosine":
+            q = q / np.maximum(np.linalg.norm(q, axis=1, keepdims=True), 1e-12)
+        return np.ascontiguousarray(q)
+
+    def _check_targets(self, targets, b: int) -> np.ndarray:
+        t = np.asarray(targets, dtype=np.int64).reshape(-1)
+        if t.shape != (b,):
+            raise ValueError(f"targets must have shape ({b},), got {np.shape(targets)}")
+        if b and (t.min() < 0 or t.max() >= self.n):
+            raise ValueError(f"target indices out of range 0..{self.n - 1}: "
+                             f"{t[(t < 0) | (t >= self.n)][:5].tolist()}")
+        return t
+
+    def scores(self, queries: np.ndarray) -> np.ndarray:
+        """Exact `(B, N)` scores."""
+        return self._check_queries(queries) @ self.items.T
+
+    def rank_and_best(self, queries: np.ndarray, targets, exclude: Exclude = None
+                      ) -> tuple[np.ndarray, np.ndarray]:
+        """Exact rank of each query's target among non-excluded items, and the best
+        non-excluded item per query (the item the environment shows next)."""
+        q = self._check_queries(queries)
+        b = q.shape[0]
+        t = self._check_targets(targets, b)
+        ex = normalise_exclude(exclude, b)
+        ranks = np.zeros(b, dtype=np.int64)
+        best = np.full(b, -1, dtype=np.int64)
+        rows_per_block = max(1, BLOCK_ELEMENTS // self.n)
+        for lo in range(0, b, rows_per_block):
+            hi = min(b, lo + rows_per_block)
+            r, bb = self._rank_block(q[lo:hi], t[lo:hi], ex[lo:hi])
+            ranks[lo:hi], best[lo:hi] = r, bb
+        return ranks, best
+
+    def _rank_block(self, q: np.ndarray, t: np.ndarray, ex: np.ndarray):
+        s = q @ self.items.T  # (b, N)
+        rows = np.arange(len(t))
+        st = s[rows, t].copy()
+        if ex.shape[1]:
+            er, ec = np.nonzero(ex >= 0)
+            cols = ex[er, ec]
+            keep = cols != t[er]  # a target is never excluded from its own ranking
+            s[er[keep], cols[keep]] = -np.inf
+        higher = np.count_nonzero(s > st[:, None], axis=1)
+        equal = np.count_nonzero(s == st[:, None], axis=1)
+        for k in np.flatnonzero(equal > 1):  # rare: exact ties, broken by item index
+            higher[k] += np.count_nonzero(s[k, : t[k]] == st[k])
+        if ex.shape[1]:
+            target_excluded = (ex == t[:, None]).any(1)
+            s[rows[target_excluded], t[target_excluded]] = -np.inf
+        best = np.argmax(s, axis=1)
+        best[~np.isfinite(s[rows, best])] = -1  # everything excluded
+        return higher.astype(np.int64), best.astype(np.int64)
+
+    def rank(self, queries: np.ndarray, targets, exclude: Exclude = None) -> np.ndarray:
+        """Exact 0-based rank of each query's target (see the module docstring)."""
+        return self.rank_and_best(queries, targets, exclude)[0]
+
+    def topk(self, queries: np.ndarray, k: int, exclude: Exclude = None
+             ) -> tuple[np.ndarray, np.ndarray]:
+        """The `k` best non-excluded items per query, best first (ties by index):
+        `(ids, scores)`, each `(B, k)`; rows with fewer items are padded with -1 / -inf."""
+        q = self._check_queries(queries)
+        b = q.shape[0]
+        if k < 1:
+            raise ValueError(f"k must be >= 1, got {k}")
+        ex = normalise_exclude(exclude, b)
+        # One extra candidate tells whether the k-th place is tied (then: exact search).
+        width = min(self.n, k + ex.shape[1] + 1)
+        if self.kind == "flat":
+            cand = None
+        else:
+            _, cand = self.index.search(q, width)
+        ids = np.full((b, k), -1, dtype=np.int64)
+        out = np.full((b, k), -np.inf, dtype=np.float32)
+        for r in range(b):
+            excluded = set(ex[r][ex[r] >= 0].tolist())
+            if cand is not None:
+                c = np.array([i for i in cand[r] if i >= 0 and i not in excluded], dtype=np.int64)
+                if len(c) < min(k, self.n - len(excluded)):
+                    c = None  # approximate search came back short: exact fallback
+            else:
+                c = None
+            if c is None:
+                row_scores = q[r] @ self.items.T
+                if excluded:
+                    row_scores[list(excluded)] = -np.inf
+                m = min(k, self.n)
+                c = np.argpartition(-row_scores, m - 1)[:m] if m < self.n else np.arange(self.n)
+                c = c[np.isfinite(row_scores[c])]
+                # Include every item tied with the k-th score so index tie-breaking is exact.
+                if len(c):
+                    kth = row_scores[c].min()
+                    c = np.flatnonzero(row_scores >= kth)
+                sc = row_scores[c]
+            else:
+                sc = self.items[c] @ q[r]
+                order = np.lexsort((c, -sc))
+                c, sc = c[order], sc[order]
+                if len(c) > k and sc[k - 1] == sc[k]:  # tie straddles the cut: be exact
+                    row_scores = q[r] @ self.items.T
+                    if excluded:
+                        row_scores[list(excluded)] = -np.inf
+                    c = np.flatnonzero(row_scores >= sc[k - 1])
+                    sc = row_scores[c]
+            order = np.lexsort((c, -sc))[:k]
+            ids[r, : len(order)] = c[order]
+            out[r, : len(order)] = sc[order]
+        return ids, out
+
+    # ------------------------------------------------------------------ persistence
+    def save(self, folder: str | Path) -> Path:
+        """Write items, the faiss index and the settings to `folder` (atomically per file)."""
+        folder = Path(folder)
+        atomic_save_npy(folder / "items.npy", self.items)
+        atomic_write(folder / "index.faiss", lambda p: faiss.write_index(self.index, str(p)))
+        atomic_write_json(folder / "db.json", {"metric": self.metric, "index": self.kind,
+                                               "params": self.params, "n": self.n,
+                                               "dim": self.dim})
+        return folder
+
+    @classmethod
+    def load(cls, folder: str | Path) -> RetrievalDB:
+        folder = Path(folder)
+        meta_file = folder / "db.json"
+        if not meta_file.exists():
+            raise FileNotFoundError(f"{meta_file}: no saved RetrievalDB here")
+        try:
+            meta = json.loads(meta_file.read_text())
+            kind, metric, params = meta["index"], meta["metric"], meta["params"]
+        except (json.JSONDecodeError, KeyError) as e:
+            raise ValueError(f"{meta_file}: malformed RetrievalDB settings ({e})") from e
+        items = load_npy(folder / "items.npy")
+        if items.shape != (meta["n"], meta["dim"]):
+            raise ValueError(f"{folder / 'items.npy'}: shape {items.shape} does not match "
+                             f"db.json ({meta['n']}, {meta['dim']})")
+        db = cls.__new__(cls)
+        db.items, db.metric, db.kind, db.params = items, metric, kind, params
+        index = faiss.read_index(str(folder / "index.faiss"))
+        if index.ntotal != items.shape[0] or index.d != items.shape[1]:
+            raise ValueError(f"{folder / 'index.faiss'}: index holds {index.ntotal}x{index.d}, "
+                             f"items are {items.shape}")
+        db.index = index
+        return db

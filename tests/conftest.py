@@ -1,0 +1,28 @@
+"""Shared fixtures: every test session gets its own cache directory (never the user's)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_cache(tmp_path_factory):
+    root = tmp_path_factory.mktemp("fd-cache")
+    old = os.environ.get("FASHION_DIALOG_CACHE")
+    os.environ["FASHION_DIALOG_CACHE"] = str(root)
+    yield root
+    if old is None:
+        os.environ.pop("FASHION_DIALOG_CACHE", None)
+    else:
+        os.environ["FASHION_DIALOG_CACHE"] = old
+
+
+@pytest.fixture(scope="session")
+def small_catalog():
+    from dialog_env.catalog import load_synthetic
+
+    return load_synthetic(1500, seed=3, image_size=32, progress=False)
