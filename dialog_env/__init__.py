@@ -1,0 +1,15 @@
+"""FashionDialog: a Gymnasium environment for dialog-based interactive fashion retrieval.
+
+`import dialog_env` registers `FashionDialog-v0` (single env and batched vector env).
+"""
+
+import gymnasium as gym
+
+gym.register(
+    id="FashionDialog-v0",
+    entry_point="dialog_env.env:FashionDialogEnv",
+    vector_entry_point="dialog_env.batched:FashionDialogVectorEnv",
+    max_episode_steps=10,
+)
+
+__all__: list[str] = []

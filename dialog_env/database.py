@@ -1,7 +1,7 @@
 """`RetrievalDB`: rank a catalog's items for query vectors.
 
 Scores are inner products `<q, x_i>` (or cosine similarities with `metric="cosine"`).
-Ranks are exact and 0-based: the rank of target `t` under query `q` is the number of
+Ranks are exact (and independent of how queries are batched) and 0-based: the rank of target `t` under query `q` is the number of
 non-excluded items `j != t` with `s_j > s_t`, plus those with `s_j == s_t` and `j < t`
 (ties are broken by item index, the same order `topk` and `best` use, so rank 0 means
 "`t` is the item `topk(q, 1)` returns").
@@ -69,6 +69,7 @@ class RetrievalDB:
         if metric == "cosine":
             items = items / np.maximum(np.linalg.norm(items, axis=1, keepdims=True), 1e-12)
         self.items = items
+        self._max_norm = float(np.linalg.norm(items, axis=1).max())
         self.metric = metric
         self.kind = index
         self.params = {"nlist": nlist, "nprobe": nprobe, "hnsw_m": hnsw_m,
@@ -148,25 +149,53 @@ class RetrievalDB:
             ranks[lo:hi], best[lo:hi] = r, bb
         return ranks, best
 
+    def _exact(self, q: np.ndarray, ids: np.ndarray) -> np.ndarray:
+        """Scores of `ids` for one query in float64 (products of float32 are exact)."""
+        return self.items[ids].astype(np.float64) @ q.astype(np.float64)
+
     def _rank_block(self, q: np.ndarray, t: np.ndarray, ex: np.ndarray):
+        """Ranks and best items for a block of queries.
+
+        The float32 GEMM decides every comparison whose margin exceeds its rounding-error
+        bound (|error| <= gamma_D * |q| * |x|, for any summation order); the few close
+        calls are re-decided in float64. Results therefore do not depend on how queries
+        are batched (BLAS picks different kernels for different batch shapes)."""
         s = q @ self.items.T  # (b, N)
-        rows = np.arange(len(t))
+        b = len(t)
+        rows = np.arange(b)
         st = s[rows, t].copy()
+        d = self.dim
+        gamma = d * 2.0 ** -24 / (1 - d * 2.0 ** -24)
+        tol = (2.5 * gamma * np.linalg.norm(q, axis=1) * self._max_norm).astype(np.float32)
+        tol = np.maximum(tol, np.float32(1e-30))
+        target_excluded = np.zeros(b, dtype=bool)
         if ex.shape[1]:
             er, ec = np.nonzero(ex >= 0)
             cols = ex[er, ec]
-            keep = cols != t[er]  # a target is never excluded from its own ranking
-            s[er[keep], cols[keep]] = -np.inf
-        higher = np.count_nonzero(s > st[:, None], axis=1)
-        equal = np.count_nonzero(s == st[:, None], axis=1)
-        for k in np.flatnonzero(equal > 1):  # rare: exact ties, broken by item index
-            higher[k] += np.count_nonzero(s[k, : t[k]] == st[k])
-        if ex.shape[1]:
-            target_excluded = (ex == t[:, None]).any(1)
+            is_t = cols == t[er]  # a target is never excluded from its own ranking
+            s[er[~is_t], cols[~is_t]] = -np.inf
+            target_excluded[er[is_t]] = True
+        higher = np.count_nonzero(s > (st + tol)[:, None], axis=1)
+        maybe = np.count_nonzero(s >= (st - tol)[:, None], axis=1)  # includes the target
+        ranks = higher.astype(np.int64)
+        for k in np.flatnonzero(maybe - higher > 1):  # close calls: decide exactly
+            close = np.flatnonzero((s[k] >= st[k] - tol[k]) & (s[k] <= st[k] + tol[k]))
+            close = close[close != t[k]]
+            exact = self._exact(q[k], close)
+            et = self._exact(q[k], t[k:k + 1])[0]
+            ranks[k] += np.count_nonzero(exact > et) + np.count_nonzero((exact == et)
+                                                                        & (close < t[k]))
+        if target_excluded.any():
             s[rows[target_excluded], t[target_excluded]] = -np.inf
         best = np.argmax(s, axis=1)
-        best[~np.isfinite(s[rows, best])] = -1  # everything excluded
-        return higher.astype(np.int64), best.astype(np.int64)
+        top = s[rows, best]
+        near = np.count_nonzero(s >= (top - tol)[:, None], axis=1)
+        for k in np.flatnonzero((near > 1) & np.isfinite(top)):
+            close = np.flatnonzero(s[k] >= top[k] - tol[k])
+            exact = self._exact(q[k], close)
+            best[k] = close[np.flatnonzero(exact == exact.max())[0]]
+        best[~np.isfinite(top)] = -1  # everything excluded
+        return ranks, best.astype(np.int64)
 
     def rank(self, queries: np.ndarray, targets, exclude: Exclude = None) -> np.ndarray:
         """Exact 0-based rank of each query's target (see the module docstring)."""
@@ -252,6 +281,7 @@ class RetrievalDB:
                              f"db.json ({meta['n']}, {meta['dim']})")
         db = cls.__new__(cls)
         db.items, db.metric, db.kind, db.params = items, metric, kind, params
+        db._max_norm = float(np.linalg.norm(items, axis=1).max())
         index = faiss.read_index(str(folder / "index.faiss"))
         if index.ntotal != items.shape[0] or index.d != items.shape[1]:
             raise ValueError(f"{folder / 'index.faiss'}: index holds {index.ntotal}x{index.d}, "

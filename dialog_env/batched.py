@@ -1,0 +1,389 @@
+"""The batched core (B dialogs at once) and the Gymnasium vector env on top of it.
+
+`BatchedDialogs` runs B dialogs with exactly the semantics of `FashionDialogEnv` (which is
+this core with B = 1): one seeded generator per dialog drives target sampling, the first
+candidate and the shopper; all B queries are ranked with one matrix product. Ranks are
+exact and independent of batching, so a dialog in a batch equals the same dialog run alone.
+
+Lower-level calls for learners:
+  `show(candidates, queries)`  show an explicit item per dialog (top-k sampling policy
+                               gradient, Guo et al.'s rollout policy improvement);
+  `clone(indices)`             copy dialog states (rngs included) to roll out alternatives;
+  `ranks(queries)`             the targets' ranks under queries, without advancing.
+
+`FashionDialogVectorEnv` (registered as the `vector_entry_point` of `FashionDialog-v0`)
+follows Gymnasium's NEXT_STEP autoreset: when a sub-env's episode ends at step t, the next
+`step` resets that sub-env (its action is ignored) and returns the first observation of
+the new episode with reward 0 and terminated = truncated = False.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+
+import gymnasium as gym
+import numpy as np
+from gymnasium.utils import seeding
+from gymnasium.vector import AutoresetMode, VectorEnv
+from gymnasium.vector.utils import batch_space
+
+from dialog_env.catalog.schema import SPLITS
+from dialog_env.rewards import REWARDS, rank_percentile, reward
+from dialog_env.world import DialogWorld
+from simulators.base import Feedback
+from simulators.template import TemplateSimulator
+from simulators.vocab import PAD
+
+
+class BatchedDialogs:
+    """B dialogs sharing one `DialogWorld`."""
+
+    def __init__(self, world: DialogWorld, batch_size: int, split: str = "train",
+                 max_turns: int = 10, reward: str = "rank_percentile_gain",
+                 success_bonus: float = 1.0, exclude_shown: bool = True, max_tokens: int = 24):
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        if split not in SPLITS:
+            raise ValueError(f"unknown split {split!r}; expected one of {SPLITS}")
+        if reward not in REWARDS:
+            raise ValueError(f"unknown reward {reward!r}; expected one of {REWARDS}")
+        if max_turns < 1:
+            raise ValueError(f"max_turns must be >= 1, got {max_turns}")
+        if len(world.split_items[split]) < 1:
+            raise ValueError(f"split {split!r} of catalog {world.catalog.name!r} has no items")
+        self.world = world
+        self.B = batch_size
+        self.split, self.max_turns, self.reward_kind = split, max_turns, reward
+        self.success_bonus, self.exclude_shown, self.max_tokens = (
+            success_bonus, exclude_shown, max_tokens)
+        self._vis_lo = float(np.floor(world.visual.min()))
+        self._vis_hi = float(np.ceil(world.visual.max()))
+        self._category_items = [world.catalog.indices(category=c)
+                                for c in world.catalog.categories]
+        b = batch_size
+        self.target = np.full(b, -1, dtype=np.int64)
+        self.candidate = np.full(b, -1, dtype=np.int64)
+        self.shown = np.full((b, max_turns + 1), -1, dtype=np.int64)
+        self.turn = np.zeros(b, dtype=np.int64)
+        self.rank = np.zeros(b, dtype=np.int64)
+        self.initial_rank = np.zeros(b, dtype=np.int64)
+        self.done = np.ones(b, dtype=bool)
+        self.success = np.zeros(b, dtype=bool)
+        self.tokens = np.zeros((b, max_tokens), dtype=np.int64)
+        self.rngs: list[np.random.Generator | None] = [None] * b
+        self.shoppers = [TemplateSimulator(world.simulator) for _ in range(b)]
+        self.history: list[list[Feedback]] = [[] for _ in range(b)]
+
+    # ------------------------------------------------------------------ spaces
+    def observation_space(self) -> gym.spaces.Dict:
+        w = self.world
+        return gym.spaces.Dict({
+            "feedback": gym.spaces.Box(0, len(w.simulator.vocab) - 1, (self.max_tokens,),
+                                       np.int64),
+            "candidate_features": gym.spaces.Box(self._vis_lo, self._vis_hi,
+                                                 (w.space.visual_dim,), np.float32),
+            "candidate_attributes": gym.spaces.Box(0.0, 1.0, (w.attributes.shape[1],),
+                                                   np.float32),
+            "turn": gym.spaces.Box(0.0, float(self.max_turns), (1,), np.float32),
+        })
+
+    def action_space(self) -> gym.spaces.Box:
+        return gym.spaces.Box(-1.0, 1.0, (self.world.dim,), np.float32)
+
+    # ------------------------------------------------------------------ helpers
+    def _check_queries(self, queries, rows: np.ndarray) -> np.ndarray:
+        q = np.asarray(queries, dtype=np.float32)
+        if q.ndim == 1 and self.B == 1:
+            q = q[None]
+        if q.shape != (self.B, self.world.dim):
+            raise ValueError(f"action must have shape {(self.B, self.world.dim)} "
+                             f"(one query per dialog in the item space), got {q.shape}")
+        bad = rows[~np.isfinite(q[rows]).all(1)]
+        if len(bad):
+            cols = np.flatnonzero(~np.isfinite(q[bad[0]]))[:5].tolist()
+            raise ValueError(f"action contains non-finite values (dialog {int(bad[0])}, "
+                             f"dimensions {cols}); queries must be finite")
+        return q
+
+    def _set_feedback(self, i: int, fb: Feedback) -> None:
+        self.history[i].append(fb)
+        ids = fb.tokens[: self.max_tokens]
+        self.tokens[i] = PAD
+        self.tokens[i, : len(ids)] = ids
+
+    def _info(self, i: int) -> dict:
+        fb = self.history[i][-1]
+        c = int(self.candidate[i])
+        return {"text": fb.text, "mode": fb.mode, "mentions": [m.to_dict() for m in fb.mentions],
+                "candidate": c, "candidate_id": str(self.world.catalog.item_ids[c]),
+                "target_rank": int(self.rank[i]),
+                "rank_percentile": float(rank_percentile(self.rank[i], self.world.n_items)),
+                "turn": int(self.turn[i]), "success": bool(self.success[i])}
+
+    def observations(self) -> dict[str, np.ndarray]:
+        c = self.candidate
+        return {"feedback": self.tokens.copy(),
+                "candidate_features": self.world.visual[c],
+                "candidate_attributes": self.world.attributes[c],
+                "turn": self.turn.astype(np.float32)[:, None]}
+
+    def infos(self, rows: Sequence[int] | None = None) -> list[dict]:
+        rows = range(self.B) if rows is None else rows
+        return [self._info(int(i)) for i in rows]
+
+    # ------------------------------------------------------------------ reset
+    def reset(self, rows: Sequence[int] | None = None,
+              rngs: Sequence[np.random.Generator] | None = None,
+              seeds: Sequence[int | None] | None = None,
+              options: Sequence[dict | None] | None = None) -> tuple[dict, list[dict]]:
+        """Start new dialogs in `rows` (all by default). Each dialog uses `rngs[k]`, or a
+        generator seeded with `seeds[k]`, or keeps its generator when the seed is None.
+        `options[k]` may give `target` and `first_candidate` item indices."""
+        rows = np.arange(self.B) if rows is None else np.asarray(rows, dtype=np.int64)
+        n_items = self.world.n_items
+        for k, i in enumerate(rows):
+            if rngs is not None:
+                self.rngs[i] = rngs[k]
+            elif seeds is not None and seeds[k] is not None:
+                self.rngs[i] = seeding.np_random(int(seeds[k]))[0]
+            elif self.rngs[i] is None:
+                self.rngs[i] = seeding.np_random(None)[0]
+            rng = self.rngs[i]
+            opt = (options[k] if options is not None else None) or {}
+            unknown = set(opt) - {"target", "first_candidate"}
+            if unknown:
+                raise ValueError(f"unknown reset options {sorted(unknown)}; expected "
+                                 f"'target' and/or 'first_candidate'")
+            if "target" in opt:
+                t = int(opt["target"])
+                if not 0 <= t < n_items:
+                    raise ValueError(f"options['target'] = {t} out of range 0..{n_items - 1}")
+            else:
+                pool = self.world.split_items[self.split]
+                t = int(pool[rng.integers(len(pool))])
+            if "first_candidate" in opt:
+                c = int(opt["first_candidate"])
+                if not 0 <= c < n_items:
+                    raise ValueError(f"options['first_candidate'] = {c} out of range "
+                                     f"0..{n_items - 1}")
+                if c == t:
+                    raise ValueError("options['first_candidate'] must differ from the target")
+            else:
+                pool = self._category_items[self.world.catalog.category[t]]
+                if len(pool) < 2:
+                    pool = np.arange(n_items)
+                c = t
+                while c == t:
+                    c = int(pool[rng.integers(len(pool))])
+            self.target[i], self.candidate[i] = t, c
+            self.shown[i] = -1
+            self.shown[i, 0] = c
+            self.turn[i] = 0
+            self.done[i] = False
+            self.success[i] = False
+            self.history[i] = []
+            shopper = self.shoppers[i]
+            shopper.reset(t, rng)
+            self._set_feedback(i, shopper.feedback(c, ()))
+        # Initial rank: the shown item's own features as the query (no memory, no language).
+        anchor = self.world.db.items[self.candidate[rows]]
+        ex = self.shown[rows, :1] if self.exclude_shown else None
+        self.rank[rows] = self.world.db.rank_and_best(anchor, self.target[rows], ex)[0]
+        self.initial_rank[rows] = self.rank[rows]
+        return self.observations(), self.infos(rows)
+
+    # ------------------------------------------------------------------ turns
+    def step(self, queries, rows: Sequence[int] | None = None):
+        """One turn for the active dialogs in `rows` (default: all not done): rank all
+        items for each query, show the best unshown item, get the shopper's feedback.
+
+        Returns `(obs, reward, terminated, truncated, infos)`; arrays are `(B,)` with zeros
+        for dialogs that did not take part; `infos` has one dict per dialog (None for
+        dialogs that did not take part)."""
+        rows = self._active_rows(rows)
+        q = self._check_queries(queries, rows)
+        ex = self.shown[rows] if self.exclude_shown else None
+        ranks, best = self.world.db.rank_and_best(q[rows], self.target[rows], ex)
+        return self._advance(rows, ranks, best)
+
+    def show(self, candidates, queries, rows: Sequence[int] | None = None):
+        """Like `step`, but the learner chooses the shown item of each dialog; the target's
+        rank (metrics, reward) is still computed under `queries`."""
+        rows = self._active_rows(rows)
+        q = self._check_queries(queries, rows)
+        cand = np.asarray(candidates, dtype=np.int64).reshape(-1)
+        if cand.shape != (self.B,):
+            raise ValueError(f"candidates must have shape ({self.B},), got {cand.shape}")
+        if len(rows) and (cand[rows].min() < 0 or cand[rows].max() >= self.world.n_items):
+            raise ValueError(f"candidate indices out of range 0..{self.world.n_items - 1}")
+        ex = self.shown[rows] if self.exclude_shown else None
+        ranks, _ = self.world.db.rank_and_best(q[rows], self.target[rows], ex)
+        return self._advance(rows, ranks, cand[rows])
+
+    def ranks(self, queries, rows: Sequence[int] | None = None) -> np.ndarray:
+        """Targets' ranks (among unshown items) under `queries`, without advancing."""
+        rows = np.arange(self.B) if rows is None else np.asarray(rows, dtype=np.int64)
+        q = self._check_queries(queries, rows)
+        ex = self.shown[rows] if self.exclude_shown else None
+        return self.world.db.rank_and_best(q[rows], self.target[rows], ex)[0]
+
+    def _active_rows(self, rows) -> np.ndarray:
+        if rows is None:
+            return np.flatnonzero(~self.done)
+        rows = np.asarray(rows, dtype=np.int64)
+        finished = rows[self.done[rows]]
+        if len(finished):
+            raise RuntimeError(f"dialogs {finished[:5].tolist()} have ended (terminated or "
+                               f"truncated); reset them before stepping")
+        return rows
+
+    def _advance(self, rows, ranks, shown_items):
+        b = self.B
+        rew = np.zeros(b)
+        term = np.zeros(b, dtype=bool)
+        trunc = np.zeros(b, dtype=bool)
+        found = shown_items == self.target[rows]
+        prev = self.rank[rows]
+        # Once the target is shown it has been retrieved: its rank is 0 from then on.
+        new_rank = np.where(found, 0, ranks)
+        rew[rows] = reward(self.reward_kind, new_rank, prev, self.world.n_items) + \
+            self.success_bonus * found
+        self.rank[rows] = new_rank
+        self.turn[rows] += 1
+        self.candidate[rows] = shown_items
+        self.shown[rows, self.turn[rows]] = shown_items
+        self.success[rows] = found
+        term[rows] = found
+        trunc[rows] = (self.turn[rows] >= self.max_turns) & ~found
+        self.done[rows] = term[rows] | trunc[rows]
+        infos: list[dict | None] = [None] * b
+        for i in rows:
+            i = int(i)
+            fb = self.shoppers[i].feedback(int(self.candidate[i]), self.history[i])
+            self._set_feedback(i, fb)
+            infos[i] = self._info(i)
+        return self.observations(), rew, term, trunc, infos
+
+    # ------------------------------------------------------------------ copies
+    def clone(self, rows: Sequence[int] | None = None) -> BatchedDialogs:
+        """A new core holding copies of dialogs `rows` (may repeat), generators included:
+        stepping the copy leaves this batch untouched and, with the same actions, replays
+        what this batch would do."""
+        rows = np.arange(self.B) if rows is None else np.asarray(rows, dtype=np.int64)
+        new = BatchedDialogs(self.world, len(rows), self.split, self.max_turns,
+                             self.reward_kind, self.success_bonus, self.exclude_shown,
+                             self.max_tokens)
+        for name in ("target", "candidate", "shown", "turn", "rank", "initial_rank", "done",
+                     "success", "tokens"):
+            setattr(new, name, getattr(self, name)[rows].copy())
+        for k, i in enumerate(rows):
+            rng = copy.deepcopy(self.rngs[i])
+            new.rngs[k] = rng
+            new.history[k] = list(self.history[i])
+            if self.target[i] >= 0:
+                new.shoppers[k].reset(int(self.target[i]), rng)
+        return new
+
+    # ------------------------------------------------------------------ rendering
+    def transcript(self, i: int) -> str:
+        cat = self.world.catalog
+        lines = [f"target: (hidden) | split {self.split} | turn {int(self.turn[i])}/"
+                 f"{self.max_turns}"]
+        for k, fb in enumerate(self.history[i]):
+            item = int(self.shown[i, k])
+            lines.append(f"turn {k}: shown #{item} {cat.titles[item]}")
+            lines.append(f"        shopper: {fb.text}")
+        lines.append(f"target rank now: {int(self.rank[i])} of {self.world.n_items}")
+        return "\n".join(lines)
+
+    def strip(self, i: int) -> np.ndarray:
+        """Shown items' images side by side, `(S, S * (max_turns + 1), 3)` uint8."""
+        cat = self.world.catalog
+        s = cat.images.image_size
+        out = np.full((s, s * (self.max_turns + 1), 3), 255, dtype=np.uint8)
+        shown = self.shown[i][self.shown[i] >= 0]
+        if len(shown):
+            imgs = cat.images(shown)
+            for k, img in enumerate(imgs):
+                out[:, k * s:(k + 1) * s] = img
+        return out
+
+
+def _vector_infos(infos: list[dict | None]) -> dict:
+    """Gymnasium vector-env info dict: one array per key plus a `_key` mask."""
+    n = len(infos)
+    keys = sorted({k for d in infos if d for k in d})
+    out: dict = {}
+    for key in keys:
+        mask = np.array([d is not None and key in d for d in infos])
+        values = [d[key] if d is not None and key in d else None for d in infos]
+        sample = next(v for v in values if v is not None)
+        if isinstance(sample, (bool, np.bool_)):
+            arr = np.array([bool(v) if v is not None else False for v in values])
+        elif isinstance(sample, (int, np.integer)):
+            arr = np.array([int(v) if v is not None else 0 for v in values], dtype=np.int64)
+        elif isinstance(sample, (float, np.floating)):
+            arr = np.array([float(v) if v is not None else 0.0 for v in values])
+        else:
+            arr = np.empty(n, dtype=object)
+            arr[:] = values
+        out[key], out[f"_{key}"] = arr, mask
+    return out
+
+
+class FashionDialogVectorEnv(VectorEnv):
+    """`num_envs` dialogs of `FashionDialog-v0` on one batched core (NEXT_STEP autoreset).
+
+    Accepts the same keyword arguments as `FashionDialogEnv`.
+    """
+
+    metadata = {"autoreset_mode": AutoresetMode.NEXT_STEP, "render_modes": ["ansi"]}
+
+    def __init__(self, num_envs: int = 1, render_mode: str | None = None,
+                 max_episode_steps: int | None = None, **kwargs):
+        from dialog_env.env import core_from_kwargs
+
+        if max_episode_steps is not None:  # gym.make_vec passes the registered budget
+            kwargs.setdefault("max_turns", max_episode_steps)
+        self.core = core_from_kwargs(num_envs, **kwargs)
+        self.num_envs = num_envs
+        self.render_mode = render_mode
+        self.single_observation_space = self.core.observation_space()
+        self.single_action_space = self.core.action_space()
+        self.observation_space = batch_space(self.single_observation_space, num_envs)
+        self.action_space = batch_space(self.single_action_space, num_envs)
+        self._autoreset = np.zeros(num_envs, dtype=bool)
+
+    def reset(self, *, seed: int | list[int | None] | None = None, options: dict | None = None):
+        if isinstance(seed, int):
+            seeds: list[int | None] = [seed + i for i in range(self.num_envs)]
+        elif seed is None:
+            seeds = [None] * self.num_envs
+        else:
+            if len(seed) != self.num_envs:
+                raise ValueError(f"got {len(seed)} seeds for {self.num_envs} envs")
+            seeds = list(seed)
+        if seed is not None:
+            self._np_random, self._np_random_seed = seeding.np_random(seeds[0])
+        per_env = (options or {}).get("per_env") if options else None
+        obs, infos = self.core.reset(seeds=seeds, options=per_env)
+        self._autoreset[:] = False
+        return obs, _vector_infos(infos)
+
+    def step(self, actions):
+        core = self.core
+        resetting = np.flatnonzero(self._autoreset)
+        stepping = np.flatnonzero(~self._autoreset)
+        obs, rew, term, trunc, infos = core.step(actions, rows=stepping)
+        if len(resetting):
+            obs, reset_infos = core.reset(rows=resetting, seeds=[None] * len(resetting))
+            for k, i in enumerate(resetting):
+                infos[i] = reset_infos[k]
+        self._autoreset = term | trunc
+        return obs, rew, term, trunc, _vector_infos(infos)
+
+    def render(self):
+        if self.render_mode == "ansi":
+            return [self.core.transcript(i) for i in range(self.num_envs)]
+        return None

@@ -1,0 +1,145 @@
+"""FashionDialog-v0: dialog-based interactive fashion image retrieval.
+
+## Description
+
+A shopper has a hidden target item of the catalog in mind. Each turn the system shows one
+item; the shopper answers with a relative caption ("is darker and has longer sleeves").
+The agent turns the dialog so far into a query; the retrieval database ranks the whole
+catalog for it and the best-ranked item not shown yet is shown next. Agents are scored by
+the recall of the target per turn (Guo et al. 2018; Fashion IQ, Wu et al. 2021).
+
+## Action Space
+
+`Box(-1, 1, (D,), float32)`: a query vector in the database's item space
+`z_i = [visual features ; attribute vector]` (Fashion IQ's `d(x) = W[x, phi(x)]`), scored
+by inner product (or cosine). Ranking is invariant to the query's scale, so every
+direction is expressible. Non-finite or wrongly shaped actions raise `ValueError`.
+
+## Observation Space
+
+| key                    | space                        | meaning                                   |
+|------------------------|------------------------------|-------------------------------------------|
+| `feedback`             | Box(0, vocab-1, (L,), int64) | caption token ids, padded with 0          |
+| `candidate_features`   | Box(lo, hi, (Dv,), f32)      | visual features of the shown item         |
+| `candidate_attributes` | Box(0, 1, (V,), f32)         | attributes of the shown item (as seen)    |
+| `turn`                 | Box(0, T, (1,), f32)         | turn index (0 after reset)                |
+
+`info` (plain values): `text`, `mode`, `mentions` (type, slot, value, relation,
+ref_level, noise), `candidate`, `candidate_id`, `target_rank` (0-based, among items not
+shown yet; 0 once the target has been shown), `rank_percentile`, `turn`, `success`.
+
+## Rewards
+
+`reward=` one of `rank_percentile_gain` (default: change of the target's rank percentile,
+so an episode's return is final minus initial percentile), `rank_percentile`, `log_rank`,
+`hit` (target in the top 10); plus `success_bonus` (default 1) when the target is shown.
+
+## Starting State
+
+A target drawn uniformly from the split's items and a first candidate drawn from the items
+of the same category (`options={"target": i, "first_candidate": j}` fixes both); the
+observation is the shopper's caption about that candidate. The initial rank is the
+target's rank under the first candidate's own item vector.
+
+## Episode End
+
+Terminated when the target is shown. Truncated after `max_turns` turns (registered
+`max_episode_steps`, default 10). Stepping an ended episode raises `RuntimeError`.
+
+## Arguments
+
+`gym.make("FashionDialog-v0", split="train"|"val"|"test", max_turns=10,
+reward="rank_percentile_gain", success_bonus=1.0, exclude_shown=True, metric="ip"|"cosine",
+visual="pixels"|"attributes", visual_dim=128, n_items=10000, catalog_seed=0,
+simulator=TemplateConfig(...) or dict, lexicon="train"|"test", max_tokens=24,
+world=DialogWorld (a prebuilt world, e.g. over a real catalog), render_mode="ansi"|"rgb_array")`
+
+## Vectorized
+
+`gym.make_vec("FashionDialog-v0", num_envs=B, vectorization_mode="vector_entry_point")`
+runs B dialogs on one batched core (`dialog_env.batched`), ranking all queries with one
+matrix product; same seeds give the same dialogs as B single environments.
+
+## Version History
+
+* v0: initial version.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import gymnasium as gym
+import numpy as np
+
+from dialog_env.batched import BatchedDialogs
+from dialog_env.world import DialogWorld, WorldConfig, make_world
+from simulators.template import TemplateConfig
+
+
+def core_from_kwargs(batch_size: int, world: DialogWorld | None = None, split: str = "train",
+                     max_turns: int = 10, reward: str = "rank_percentile_gain",
+                     success_bonus: float = 1.0, exclude_shown: bool = True,
+                     max_tokens: int = 24, metric: str = "ip", visual: str = "pixels",
+                     visual_dim: int = 128, n_items: int = 10_000, catalog_seed: int = 0,
+                     index: str = "flat", attribute_weight: float = 1.0,
+                     simulator: TemplateConfig | dict | None = None, lexicon: str | None = None,
+                     progress: bool = False) -> BatchedDialogs:
+    """Build (or reuse) the world for these arguments and a batched core over it."""
+    if world is None:
+        sim = simulator if isinstance(simulator, TemplateConfig) else \
+            TemplateConfig(**(simulator or {}))
+        if lexicon is not None:
+            sim = dataclasses.replace(sim, lexicon=lexicon)
+        world = make_world(WorldConfig(n_items=n_items, catalog_seed=catalog_seed,
+                                       visual=visual, visual_dim=visual_dim, metric=metric,
+                                       index=index, attribute_weight=attribute_weight,
+                                       simulator=sim), progress=progress)
+    return BatchedDialogs(world, batch_size, split=split, max_turns=max_turns, reward=reward,
+                          success_bonus=success_bonus, exclude_shown=exclude_shown,
+                          max_tokens=max_tokens)
+
+
+class FashionDialogEnv(gym.Env):
+    """One dialog (see the module docstring). Keyword arguments: see `core_from_kwargs`."""
+
+    metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 1}
+
+    def __init__(self, render_mode: str | None = None, **kwargs):
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise ValueError(f"unknown render_mode {render_mode!r}; expected one of "
+                             f"{self.metadata['render_modes']}")
+        self.core = core_from_kwargs(1, **kwargs)
+        self.render_mode = render_mode
+        self.observation_space = self.core.observation_space()
+        self.action_space = self.core.action_space()
+
+    @property
+    def world(self) -> DialogWorld:
+        return self.core.world
+
+    def _obs(self, obs: dict) -> dict:
+        return {k: v[0] for k, v in obs.items()}
+
+    def reset(self, *, seed: int | None = None, options: dict | None = None):
+        super().reset(seed=seed)
+        obs, infos = self.core.reset(rows=[0], rngs=[self.np_random], options=[options])
+        return self._obs(obs), infos[0]
+
+    def step(self, action):
+        if self.core.done[0]:
+            raise RuntimeError("the episode has ended (terminated or truncated); "
+                               "call reset() before step()")
+        a = np.asarray(action)
+        if a.shape != self.action_space.shape:
+            raise ValueError(f"action must have shape {self.action_space.shape} (a query in "
+                             f"the item space), got {a.shape}")
+        obs, rew, term, trunc, infos = self.core.step(a[None], rows=[0])
+        return self._obs(obs), float(rew[0]), bool(term[0]), bool(trunc[0]), infos[0]
+
+    def render(self):
+        if self.render_mode == "ansi":
+            return self.core.transcript(0)
+        if self.render_mode == "rgb_array":
+            return self.core.strip(0)
+        return None

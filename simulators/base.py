@@ -1,0 +1,53 @@
+"""The user-simulator contract: `Feedback`, `Mention` and the `UserSimulator` protocol."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+RELATIONS = ("is", "not", "more", "less", "found")
+
+
+@dataclass(frozen=True)
+class Mention:
+    """One structured request in a caption.
+
+    relation: `is` (the target has `value`), `not` (the target lacks `value`), `more` /
+    `less` (the target's level of ordinal slot `slot` is above / below the shown item's
+    level `ref_level`), `found` (the shown item is the target).
+    `noise` marks deliberate simulator noise (`wrong`, `repeat`), else None.
+    """
+
+    type: str
+    slot: str
+    value: str
+    relation: str
+    ref_level: int | None = None
+    noise: str | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Feedback:
+    text: str
+    tokens: tuple[int, ...]
+    mentions: tuple[Mention, ...] = field(default_factory=tuple)
+    mode: str = "direct"  # direct | comparative | mixed | found | irrelevant | same
+
+    def to_dict(self) -> dict:
+        return {"text": self.text, "mode": self.mode,
+                "mentions": [m.to_dict() for m in self.mentions]}
+
+
+class UserSimulator(Protocol):
+    """A shopper with a hidden target. `reset` starts a dialog; `feedback` answers a shown
+    candidate given the dialog so far (earlier `Feedback`s, oldest first)."""
+
+    def reset(self, target: int, rng: np.random.Generator) -> None: ...
+
+    def feedback(self, candidate: int, history: Sequence[Feedback]) -> Feedback: ...

@@ -1,0 +1,60 @@
+"""Per-item slot values read from a multi-hot attribute matrix.
+
+The shopper is *attribute-aware*: it describes differences between the target's and the
+shown item's attributes. Those attributes are the catalog's ground truth by default, or an
+attribute predictor's outputs (scores in [0, 1] or booleans) when given.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dialog_env.catalog.catalog import Catalog
+from dialog_env.catalog.schema import SLOTS
+
+
+class AttributeProfiles:
+    """Slot values of every item, as vocabulary indices.
+
+    single (N, S) int32: value of each single-label slot (-1: slot does not apply)
+    level  (N, S) int8:  ordinal level of each single-label slot (-1: not ordinal / n.a.)
+    multi  (N, V) bool:  multi-label values (parts, texture extras)
+    """
+
+    def __init__(self, catalog: Catalog, attributes: np.ndarray | None = None,
+                 threshold: float = 0.5):
+        a = catalog.attributes if attributes is None else np.asarray(attributes)
+        if a.shape != catalog.attributes.shape:
+            raise ValueError(f"attributes must have shape {catalog.attributes.shape} "
+                             f"(items x vocabulary), got {a.shape}")
+        if a.dtype != bool and not np.isfinite(a).all():
+            raise ValueError("predicted attributes contain non-finite scores")
+        vocab = catalog.vocab
+        self.vocab = vocab
+        self.category = catalog.category
+        self.categories = catalog.categories
+        self.single_slots = tuple(s for s in SLOTS if not s.multi)
+        self.multi_slots = tuple(s for s in SLOTS if s.multi)
+        n = len(catalog)
+        self.single = np.full((n, len(self.single_slots)), -1, dtype=np.int32)
+        self.level = np.full((n, len(self.single_slots)), -1, dtype=np.int8)
+        scores = a.astype(np.float32)
+        for k, slot in enumerate(self.single_slots):
+            for c, cat in enumerate(catalog.categories):
+                if cat not in slot.values:
+                    continue
+                rows = np.flatnonzero(catalog.category == c)
+                cols = np.array([vocab.index(v) for v in slot.values[cat]])
+                best = np.argmax(scores[np.ix_(rows, cols)], axis=1)
+                ok = scores[rows, cols[best]] >= threshold
+                self.single[rows[ok], k] = cols[best[ok]]
+                if slot.ordinal:
+                    self.level[rows[ok], k] = best[ok]
+        multi_cols = np.concatenate([vocab.indices_of_slot(s.name) for s in self.multi_slots])
+        self.multi = np.zeros(a.shape, dtype=bool)
+        self.multi[:, multi_cols] = scores[:, multi_cols] >= threshold
+        self.slot_index = {s.name: k for k, s in enumerate(self.single_slots)}
+
+    def value_names(self, item: int) -> set[str]:
+        names = {self.vocab.names[j] for j in self.single[item] if j >= 0}
+        return names | {self.vocab.names[j] for j in np.flatnonzero(self.multi[item])}
