@@ -283,6 +283,7 @@ class BatchedDialogs:
             new.history[k] = list(self.history[i])
             if self.target[i] >= 0:
                 new.shoppers[k].reset(int(self.target[i]), rng)
+                new.shoppers[k]._u = list(self.shoppers[i]._u)  # pre-drawn uniforms too
         return new
 
     # ------------------------------------------------------------------ rendering

@@ -1,8 +1,9 @@
 """`RetrievalDB`: rank a catalog's items for query vectors.
 
 Scores are inner products `<q, x_i>` (or cosine similarities with `metric="cosine"`).
-Ranks are exact (and independent of how queries are batched) and 0-based: the rank of target `t` under query `q` is the number of
-non-excluded items `j != t` with `s_j > s_t`, plus those with `s_j == s_t` and `j < t`
+Ranks are exact (and independent of how queries are batched) and 0-based: the rank of
+target `t` under query `q` is the number of non-excluded items `j != t` with `s_j > s_t`,
+plus those with `s_j == s_t` and `j < t`
 (ties are broken by item index, the same order `topk` and `best` use, so rank 0 means
 "`t` is the item `topk(q, 1)` returns").
 
@@ -28,6 +29,11 @@ INDEX_KINDS = ("flat", "ivf", "hnsw")
 BLOCK_ELEMENTS = 1 << 26
 
 Exclude = np.ndarray | Sequence[Sequence[int]] | None
+
+
+def _count(mask: np.ndarray) -> np.ndarray:
+    """Per-row count of True in a 2-D bool array (2x faster than count_nonzero(axis=1))."""
+    return mask.view(np.uint8).sum(1, dtype=np.int64)
 
 
 def normalise_exclude(exclude: Exclude, n_queries: int) -> np.ndarray:
@@ -149,17 +155,19 @@ class RetrievalDB:
             ranks[lo:hi], best[lo:hi] = r, bb
         return ranks, best
 
-    def _exact(self, q: np.ndarray, ids: np.ndarray) -> np.ndarray:
-        """Scores of `ids` for one query in float64 (products of float32 are exact)."""
-        return self.items[ids].astype(np.float64) @ q.astype(np.float64)
+    def _exact_pairs(self, q: np.ndarray, rows: np.ndarray, ids: np.ndarray) -> np.ndarray:
+        """Scores of items `ids` for queries `q[rows]` in float64 (products of float32
+        values are exact in float64; the sums agree far below float32 resolution)."""
+        return np.einsum("ij,ij->i", self.items[ids].astype(np.float64),
+                         q[rows].astype(np.float64))
 
     def _rank_block(self, q: np.ndarray, t: np.ndarray, ex: np.ndarray):
         """Ranks and best items for a block of queries.
 
         The float32 GEMM decides every comparison whose margin exceeds its rounding-error
-        bound (|error| <= gamma_D * |q| * |x|, for any summation order); the few close
-        calls are re-decided in float64. Results therefore do not depend on how queries
-        are batched (BLAS picks different kernels for different batch shapes)."""
+        bound (|error| <= gamma_D * |q| * |x|, for any summation order); the close calls
+        are re-decided in float64, vectorised. Results therefore do not depend on how
+        queries are batched (BLAS picks different kernels for different batch shapes)."""
         s = q @ self.items.T  # (b, N)
         b = len(t)
         rows = np.arange(b)
@@ -167,7 +175,7 @@ class RetrievalDB:
         d = self.dim
         gamma = d * 2.0 ** -24 / (1 - d * 2.0 ** -24)
         tol = (2.5 * gamma * np.linalg.norm(q, axis=1) * self._max_norm).astype(np.float32)
-        tol = np.maximum(tol, np.float32(1e-30))
+        tol = np.maximum(tol, np.float32(1e-30))[:, None]
         target_excluded = np.zeros(b, dtype=bool)
         if ex.shape[1]:
             er, ec = np.nonzero(ex >= 0)
@@ -175,27 +183,33 @@ class RetrievalDB:
             is_t = cols == t[er]  # a target is never excluded from its own ranking
             s[er[~is_t], cols[~is_t]] = -np.inf
             target_excluded[er[is_t]] = True
-        higher = np.count_nonzero(s > (st + tol)[:, None], axis=1)
-        maybe = np.count_nonzero(s >= (st - tol)[:, None], axis=1)  # includes the target
-        ranks = higher.astype(np.int64)
-        for k in np.flatnonzero(maybe - higher > 1):  # close calls: decide exactly
-            close = np.flatnonzero((s[k] >= st[k] - tol[k]) & (s[k] <= st[k] + tol[k]))
-            close = close[close != t[k]]
-            exact = self._exact(q[k], close)
-            et = self._exact(q[k], t[k:k + 1])[0]
-            ranks[k] += np.count_nonzero(exact > et) + np.count_nonzero((exact == et)
-                                                                        & (close < t[k]))
+        lo, hi = st[:, None] - tol, st[:, None] + tol
+        ranks = _count(s > hi)
+        # Close calls (within the error bound of the target's score): decide exactly.
+        cr, ci = np.divmod(np.flatnonzero((s >= lo) & (s <= hi)), s.shape[1])
+        other = ci != t[cr]
+        cr, ci = cr[other], ci[other]
+        if len(cr):
+            exact = self._exact_pairs(q, cr, ci)
+            et = self._exact_pairs(q, rows, t)
+            above = (exact > et[cr]) | ((exact == et[cr]) & (ci < t[cr]))
+            ranks += np.bincount(cr[above], minlength=b)
         if target_excluded.any():
             s[rows[target_excluded], t[target_excluded]] = -np.inf
         best = np.argmax(s, axis=1)
         top = s[rows, best]
-        near = np.count_nonzero(s >= (top - tol)[:, None], axis=1)
-        for k in np.flatnonzero((near > 1) & np.isfinite(top)):
-            close = np.flatnonzero(s[k] >= top[k] - tol[k])
-            exact = self._exact(q[k], close)
-            best[k] = close[np.flatnonzero(exact == exact.max())[0]]
+        nr, ni = np.divmod(np.flatnonzero(s >= (top[:, None] - tol)), s.shape[1])
+        multiple = np.bincount(nr, minlength=b) > 1
+        keep = multiple[nr]
+        nr, ni = nr[keep], ni[keep]
+        if len(nr):
+            exact = self._exact_pairs(q, nr, ni)
+            order = np.lexsort((ni, -exact, nr))  # per row: highest exact score, lowest id
+            first = np.ones(len(order), dtype=bool)
+            first[1:] = nr[order][1:] != nr[order][:-1]
+            best[nr[order][first]] = ni[order][first]
         best[~np.isfinite(top)] = -1  # everything excluded
-        return ranks, best.astype(np.int64)
+        return ranks.astype(np.int64), best.astype(np.int64)
 
     def rank(self, queries: np.ndarray, targets, exclude: Exclude = None) -> np.ndarray:
         """Exact 0-based rank of each query's target (see the module docstring)."""

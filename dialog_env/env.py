@@ -17,12 +17,12 @@ direction is expressible. Non-finite or wrongly shaped actions raise `ValueError
 
 ## Observation Space
 
-| key                    | space                        | meaning                                   |
-|------------------------|------------------------------|-------------------------------------------|
-| `feedback`             | Box(0, vocab-1, (L,), int64) | caption token ids, padded with 0          |
-| `candidate_features`   | Box(lo, hi, (Dv,), f32)      | visual features of the shown item         |
-| `candidate_attributes` | Box(0, 1, (V,), f32)         | attributes of the shown item (as seen)    |
-| `turn`                 | Box(0, T, (1,), f32)         | turn index (0 after reset)                |
+| key                    | space                  | meaning                                |
+|------------------------|------------------------|----------------------------------------|
+| `feedback`             | Box(0, vocab-1, (L,))  | caption token ids (int64), 0 = padding |
+| `candidate_features`   | Box(lo, hi, (Dv,))     | visual features of the shown item      |
+| `candidate_attributes` | Box(0, 1, (V,))        | attributes of the shown item, as seen  |
+| `turn`                 | Box(0, T, (1,))        | turn index (0 after reset)             |
 
 `info` (plain values): `text`, `mode`, `mentions` (type, slot, value, relation,
 ref_level, noise), `candidate`, `candidate_id`, `target_rank` (0-based, among items not

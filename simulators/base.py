@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
@@ -29,7 +29,8 @@ class Mention:
     noise: str | None = None
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return {"type": self.type, "slot": self.slot, "value": self.value,
+                "relation": self.relation, "ref_level": self.ref_level, "noise": self.noise}
 
 
 @dataclass(frozen=True)

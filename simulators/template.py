@@ -60,7 +60,8 @@ class TemplateConfig:
             raise ValueError(f"mode_rates (direct, comparative, mixed) must be 3 non-negative "
                              f"shares summing to 1, got {self.mode_rates}")
         for name in ("single_rate", "three_rate", "negation_rate", "filler_rate", "wrong_rate",
-                     "omit_rate", "irrelevant_rate", "tone_with_hue_rate", "not_as_rate", "repeat_rate", "typo_rate"):
+                     "omit_rate", "irrelevant_rate", "tone_with_hue_rate", "not_as_rate",
+                     "repeat_rate", "typo_rate"):
             v = getattr(self, name)
             if not 0.0 <= v <= 1.0:
                 raise ValueError(f"{name} must be in [0, 1], got {v}")
@@ -69,7 +70,7 @@ class TemplateConfig:
                              "1 - mixed share (mixed captions need two requests)")
 
 
-@dataclass
+@dataclass(slots=True)
 class _Diff:
     slot: str
     kind: str  # category | single | add | remove
@@ -138,6 +139,17 @@ class TemplateSimulator:
             raise ValueError(f"target {target} out of range 0..{n - 1}")
         self.target = int(target)
         self.rng = rng
+        self._u: list[float] = []
+
+    def _rand(self) -> float:
+        """Next uniform in [0, 1) of this dialog's generator (drawn in blocks: numpy's
+        scalar calls cost microseconds each, and this runs once per dialog per turn)."""
+        if not self._u:
+            self._u = self.rng.random(32).tolist()
+        return self._u.pop()
+
+    def _int(self, n: int) -> int:
+        return min(int(self._rand() * n), n - 1)
 
     # ------------------------------------------------------------------ differences
     def differences(self, candidate: int) -> list[_Diff]:
@@ -150,11 +162,12 @@ class TemplateSimulator:
         if not same_cat:
             out.append(_Diff("category", "category", t_cat, c_cat, -1, -1, w.category_weight))
         names, weights = w._single_names, w._single_w
-        for k in range(len(ts)):
-            a = ts[k]
-            if a != cs[k] and a >= 0:
-                out.append(_Diff(names[k], "single", a, cs[k], tl[k],
-                                 cl[k] if same_cat else -1, weights[k]))
+        k = 0
+        for a, c in zip(ts, cs):
+            if a != c and a >= 0:
+                out.append(_Diff(names[k], "single", a, c, tl[k], cl[k] if same_cat else -1,
+                                 weights[k]))
+            k += 1
         for j in tm ^ cm:
             slot = w._multi_slot_of[j]
             out.append(_Diff(slot, "add" if j in tm else "remove", j, j, -1, -1,
@@ -163,19 +176,30 @@ class TemplateSimulator:
 
     # ------------------------------------------------------------------ phrasing
     def _pick(self, pool: list[_Diff], k: int) -> list[_Diff]:
+        """`k` differences without replacement, each draw proportional to salience
+        (successive roulette wheel: one uniform per draw)."""
         if k >= len(pool):
             return list(pool)
-        u = self.rng.random(len(pool))
-        keys = [ui ** (1.0 / d.weight) for ui, d in zip(u, pool)]
-        order = sorted(range(len(pool)), key=lambda i: -keys[i])
-        return [pool[i] for i in order[:k]]
+        pool = list(pool)
+        out = []
+        total = sum(d.weight for d in pool)
+        for _ in range(k):
+            u = self._rand() * total
+            j = 0
+            while j < len(pool) - 1 and u >= pool[j].weight:
+                u -= pool[j].weight
+                j += 1
+            d = pool.pop(j)
+            total -= d.weight
+            out.append(d)
+        return out
 
     def _form(self, value: str) -> tuple[str, str]:
         kind, forms = self.world.lexicon.values[value]
-        return kind, forms[int(self.rng.integers(len(forms)))]
+        return kind, forms[self._int(len(forms))]
 
     def _choice(self, options: Sequence[str]) -> str:
-        return options[int(self.rng.integers(len(options)))]
+        return options[self._int(len(options))]
 
     def _direct(self, d: _Diff) -> tuple[str, str, Mention]:
         w = self.world
@@ -210,7 +234,7 @@ class TemplateSimulator:
         more = d.t_level > d.c_level
         m = Mention(SLOT_BY_NAME[d.slot].type, d.slot, d.slot, "more" if more else "less",
                     ref_level=d.c_level)
-        if d.slot == "tone" and self.rng.random() < w.config.tone_with_hue_rate:
+        if d.slot == "tone" and self._rand() < w.config.tone_with_hue_rate:
             # "is a darker blue": the comparative names the target's hue too.
             hue = w.item(self.target)[1][w.profiles.slot_index["hue"]]
             cand_hue = w.item(self.candidate)[1][w.profiles.slot_index["hue"]]
@@ -223,23 +247,22 @@ class TemplateSimulator:
                     out.append(("", "", Mention(w.types[hue], "hue", name, "is")))
                 return out
         phrases = w.lexicon.comparatives[d.slot][0 if more else 1]
-        if d.slot in w.lexicon.not_as and self.rng.random() < w.config.not_as_rate:
+        if d.slot in w.lexicon.not_as and self._rand() < w.config.not_as_rate:
             phrases = (w.lexicon.not_as[d.slot][0 if more else 1],)
         verb, _, rest = self._choice(phrases).partition(" ")
         return [(verb, rest, m)]
 
     def _compose(self, clauses: list[tuple[str, str, Mention]]) -> str:
-        rng = self.rng
         clauses = [c for c in clauses if c[0]]
         verb, rest, _ = clauses[0]
         first = f"{verb} {rest}"
         rate = self.world.config.filler_rate * (3.0 if len(clauses) == 1 else 0.5)
-        if verb == "is" and rng.random() < rate:
+        if verb == "is" and self._rand() < rate:
             first = self._choice(("should be", "should be", "needs to be",
                                   "i want it to be")) + f" {rest}"
         parts = [first]
         for verb, rest, _ in clauses[1:]:
-            u = rng.random()
+            u = self._rand()
             if verb == "has":
                 parts.append(f"with {rest}" if u < 0.6 else f"and has {rest}")
             elif verb == "has no":
@@ -256,9 +279,9 @@ class TemplateSimulator:
         long = [i for i, wd in enumerate(words) if len(wd) >= 4 and wd.isalpha()]
         if not long:
             return text
-        i = long[int(self.rng.integers(len(long)))]
+        i = long[self._int(len(long))]
         wd = words[i]
-        k = int(self.rng.integers(len(wd) - 1))
+        k = self._int(len(wd) - 1)
         words[i] = wd[:k] + wd[k + 1] + wd[k] + wd[k + 2:]
         return " ".join(words)
 
@@ -269,7 +292,7 @@ class TemplateSimulator:
     def feedback(self, candidate: int, history: Sequence[Feedback] = ()) -> Feedback:
         if self.rng is None:
             raise RuntimeError("call reset(target, rng) before feedback()")
-        w, cfg, rng = self.world, self.world.config, self.rng
+        w, cfg = self.world, self.world.config
         lex = w.lexicon
         self.candidate = int(candidate)
         if candidate == self.target:
@@ -278,10 +301,10 @@ class TemplateSimulator:
         diffs = self.differences(candidate)
         if not diffs:
             return self._finish(self._choice(lex.same), (), "same")
-        if rng.random() < cfg.irrelevant_rate:
+        if self._rand() < cfg.irrelevant_rate:
             return self._finish(self._choice(lex.irrelevant), (), "irrelevant")
-        mode = MODES[min(2, bisect.bisect_right(w._mode_cdf, rng.random()))]
-        u = rng.random()
+        mode = MODES[min(2, bisect.bisect_right(w._mode_cdf, self._rand()))]
+        u = self._rand()
         if mode == "mixed":
             n = 3 if u < cfg.three_rate / (1 - cfg.single_rate) else 2
         else:
@@ -293,7 +316,7 @@ class TemplateSimulator:
             mode = "direct"
         clauses: list[tuple[str, str, Mention]] = []
         if mode != "direct":
-            n_comp = n if mode == "comparative" else max(1, n - 1 - int(rng.random() < 0.3))
+            n_comp = n if mode == "comparative" else max(1, n - 1 - int(self._rand() < 0.3))
             chosen = self._pick(comparable, n_comp)
             for d in chosen:
                 clauses += self._comparative(d)
@@ -302,7 +325,7 @@ class TemplateSimulator:
         else:
             rest = [d for d in diffs if d.kind != "remove"]
             need = n
-        negate = rng.random() < cfg.negation_rate
+        negate = self._rand() < cfg.negation_rate
         direct = self._pick(rest, need) if need > 0 else []
         clauses += [self._direct(d) for d in direct]
         if negate:
@@ -312,35 +335,36 @@ class TemplateSimulator:
             if neg:
                 clause = self._negated(neg[0])
                 if clause is not None:
-                    if len(clauses) >= 2:
-                        clauses[-1] = clause
-                    else:
-                        clauses.append(clause)
+                    spoken = [i for i, c in enumerate(clauses) if c[0]]
+                    if len(spoken) >= 2:
+                        clauses = self._drop(clauses, spoken[-1])
+                    clauses.append(clause)
         if not clauses:  # only "remove" differences: say what it should not have
             clause = self._negated(self._pick([d for d in diffs if d.kind == "remove"], 1)[0])
             clauses.append(clause)
-        if history and rng.random() < cfg.repeat_rate:
+        if history and self._rand() < cfg.repeat_rate:
             earlier = [m for fb in history for m in fb.mentions
                        if m.relation in ("is", "not") and m.noise is None
                        and m.type != "category"]
             if earlier:
-                m = earlier[int(rng.integers(len(earlier)))]
+                m = earlier[self._int(len(earlier))]
                 kind, form = self._form(m.value)
                 if kind != "noun":
                     verb = {("has", "is"): "has", ("has", "not"): "has no",
                             ("adj", "is"): "is", ("adj", "not"): "is not"}[(kind, m.relation)]
                     clauses.append((verb, form, Mention(m.type, m.slot, m.value, m.relation,
                                                         m.ref_level, "repeat")))
-        if len(clauses) > 1 and rng.random() < cfg.omit_rate:
-            clauses.pop(int(rng.integers(len(clauses))))
-        if rng.random() < cfg.wrong_rate:
+        spoken = [i for i, c in enumerate(clauses) if c[0]]
+        if len(spoken) > 1 and self._rand() < cfg.omit_rate:
+            clauses = self._drop(clauses, spoken[self._int(len(spoken))])
+        if self._rand() < cfg.wrong_rate:
             clauses = self._corrupt(clauses)
         if len(clauses) > 1 and clauses[0][0] != "is" and any(c[0] == "is" for c in clauses):
             # "is ... with ..." reads better than "has ... and is ..."
             k = next(i for i, c in enumerate(clauses) if c[0] == "is")
             clauses.insert(0, clauses.pop(k))
         text = self._compose(clauses)
-        if rng.random() < cfg.typo_rate:
+        if self._rand() < cfg.typo_rate:
             text = self._typo(text)
         if mode == "mixed" and not any(c[2].relation in ("more", "less") for c in clauses):
             mode = "direct"
@@ -348,21 +372,28 @@ class TemplateSimulator:
             mode = "comparative"
         return self._finish(text, tuple(c[2] for c in clauses), mode)
 
+    @staticmethod
+    def _drop(clauses: list, i: int) -> list:
+        """Remove spoken clause `i` and its silent companion (the hue named inside
+        "is a darker blue"), which directly follows it."""
+        drop = {i, i + 1} if i + 1 < len(clauses) and not clauses[i + 1][0] else {i}
+        return [c for k, c in enumerate(clauses) if k not in drop]
+
     def _corrupt(self, clauses):
         """Replace one direct request's value by another value of the same slot."""
         w = self.world
-        idx = [i for i, c in enumerate(clauses) if c[2].relation == "is"
+        idx = [i for i, c in enumerate(clauses) if c[0] and c[2].relation == "is"
                and c[2].slot in SLOT_BY_NAME and not SLOT_BY_NAME[c[2].slot].multi]
         if not idx:
             return clauses
-        i = idx[int(self.rng.integers(len(idx)))]
+        i = idx[self._int(len(idx))]
         m = clauses[i][2]
         cat = w.profiles.categories[w.profiles.category[self.target]]
         others = [v for v in SLOT_BY_NAME[m.slot].values.get(cat, ()) if v != m.value
                   and w.lexicon.values[v][0] != "noun"]
         if not others:
             return clauses
-        value = others[int(self.rng.integers(len(others)))]
+        value = others[self._int(len(others))]
         kind, form = self._form(value)
         clauses = list(clauses)
         clauses[i] = ("has" if kind == "has" else "is", form,

@@ -26,3 +26,21 @@ def small_catalog():
     from dialog_env.catalog import load_synthetic
 
     return load_synthetic(1500, seed=3, image_size=32, progress=False)
+
+
+@pytest.fixture(scope="session")
+def small_world():
+    from dialog_env.world import WorldConfig, make_world
+
+    return make_world(WorldConfig(n_items=2000, catalog_seed=5, visual_dim=32), progress=False)
+
+
+@pytest.fixture(scope="session")
+def shared_data():
+    """`../shared/data` beside the checkout; tests that read it skip when it is absent."""
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+    if not path.exists():
+        pytest.skip("../shared/data is not present")
+    return path

@@ -1,0 +1,114 @@
+"""Non-learned reference agents.
+
+random             a random query direction each turn
+anchor             the shown item's own item vector (no memory, no language)
+oracle-attributes  CHEATING upper bound on what the feedback conveys: reads the structured
+                   mentions, keeps the constraint set of the whole dialog, and ranks items
+                   by the number of constraints they satisfy, then by similarity to the
+                   shown item. Not an agent anyone could deploy.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dialog_env.batched import BatchedDialogs
+from dialog_env.catalog.schema import SLOT_BY_NAME
+
+
+def _to_box(q: np.ndarray) -> np.ndarray:
+    """Scale each query into [-1, 1] (ranking is scale invariant)."""
+    m = np.abs(q).max(axis=1, keepdims=True)
+    return (q / np.where(m > 0, m, 1.0)).astype(np.float32)
+
+
+def item_vectors(obs: dict[str, np.ndarray], core: BatchedDialogs) -> np.ndarray:
+    """The shown items' item-space vectors, rebuilt from the observation."""
+    w = core.world.space.attribute_weight
+    return np.concatenate([obs["candidate_features"], w * obs["candidate_attributes"]], axis=1)
+
+
+class RandomAgent:
+    name = "random"
+
+    def __init__(self, seed: int = 0):
+        self.rng = np.random.default_rng(seed)
+
+    def begin(self, core: BatchedDialogs) -> None:
+        pass
+
+    def act(self, obs, infos, core: BatchedDialogs) -> np.ndarray:
+        return _to_box(self.rng.normal(size=(core.B, core.world.dim)))
+
+
+class AnchorAgent:
+    name = "anchor"
+
+    def begin(self, core: BatchedDialogs) -> None:
+        pass
+
+    def act(self, obs, infos, core: BatchedDialogs) -> np.ndarray:
+        return _to_box(item_vectors(obs, core))
+
+
+class OracleAttributesAgent:
+    """See the module docstring: reads ground-truth mentions (cheating)."""
+
+    name = "oracle-attributes"
+
+    def __init__(self, similarity_weight: float = 0.01):
+        self.similarity_weight = similarity_weight
+
+    def begin(self, core: BatchedDialogs) -> None:
+        cat = core.world.catalog
+        self.vocab = cat.vocab
+        self.is_: list[set[int]] = [set() for _ in range(core.B)]
+        self.not_: list[set[int]] = [set() for _ in range(core.B)]
+        self.bounds: list[dict[str, list[int]]] = [{} for _ in range(core.B)]
+        self.category: list[int | None] = [None] * core.B
+        self._silhouettes = [
+            [self.vocab.index(v) for v in SLOT_BY_NAME["silhouette"].values[c]]
+            for c in cat.categories]
+
+    def _read(self, i: int, info: dict, core: BatchedDialogs) -> None:
+        cat = core.world.catalog
+        shown_cat = int(cat.category[info["candidate"]])
+        for m in info["mentions"]:
+            rel = m["relation"]
+            if rel == "is" and m["type"] == "category":
+                self.category[i] = cat.categories.index(m["value"])
+            elif rel == "is":
+                self.is_[i].add(self.vocab.index(m["value"]))
+            elif rel == "not":
+                self.not_[i].add(self.vocab.index(m["value"]))
+            elif rel in ("more", "less"):
+                if self.category[i] is None:
+                    self.category[i] = shown_cat  # comparatives are within a category
+                lo, hi = self.bounds[i].get(m["slot"], [0, 99])
+                if rel == "more":
+                    lo = max(lo, m["ref_level"] + 1)
+                else:
+                    hi = min(hi, m["ref_level"] - 1)
+                self.bounds[i][m["slot"]] = [lo, hi]
+
+    def act(self, obs, infos, core: BatchedDialogs) -> np.ndarray:
+        v_dim = core.world.space.visual_dim
+        w_att = core.world.space.attribute_weight
+        q = self.similarity_weight * item_vectors(obs, core)
+        cats = core.world.catalog.categories
+        for i, info in enumerate(infos):
+            if info is None:
+                continue
+            self._read(i, info, core)
+            c = np.zeros(len(self.vocab))
+            c[list(self.is_[i])] += 1.0
+            c[list(self.not_[i])] -= 1.0
+            if self.category[i] is not None:
+                c[self._silhouettes[self.category[i]]] += 1.0
+                cat_name = cats[self.category[i]]
+                for slot, (lo, hi) in self.bounds[i].items():
+                    levels = SLOT_BY_NAME[slot].values.get(cat_name, ())
+                    for level in range(max(lo, 0), min(hi, len(levels) - 1) + 1):
+                        c[self.vocab.index(levels[level])] += 1.0
+            q[i, v_dim:] += c / w_att
+        return _to_box(q)

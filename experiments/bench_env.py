@@ -1,0 +1,152 @@
+"""Dialog-turns per second of the single env and the batched core, next to the bare
+GEMM + rank bound measured in the same run on the same arrays.
+
+    python -m experiments.bench_env            # 10k and 100k items, D = 256, B = 256
+
+The bound is `scores = Q @ X.T; rank = (scores > target_score).sum(1)`: what any
+implementation must at least do per turn. The core also finds the best unshown item,
+runs the shopper (Python, one caption per dialog) and builds observations.
+Measurements are interleaved and repeated; the median is reported.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import tyro
+
+from dialog_env.batched import BatchedDialogs
+from dialog_env.cache import atomic_write_json, atomic_write_text
+from dialog_env.catalog.store import load_synthetic
+from dialog_env.database import RetrievalDB
+from dialog_env.env import FashionDialogEnv
+from dialog_env.item_space import ItemSpace
+from dialog_env.world import DialogWorld
+from experiments.common import machine
+from simulators.template import SimulatorWorld
+
+
+@dataclass
+class Args:
+    """Environment throughput benchmark."""
+
+    sizes: list[int] = field(default_factory=lambda: [10_000, 100_000])
+    """Catalog sizes."""
+    dim: int = 256
+    """Item-space dimension D (random visual part + the catalog's attribute vector)."""
+    batch: int = 256
+    """Dialogs per batch for the batched core."""
+    seconds: float = 2.0
+    """Approximate time per measurement."""
+    repeats: int = 3
+    """Interleaved repetitions (median reported)."""
+    out: Path = Path("results/bench")
+    """Output folder (bench_env.md, bench_env.json)."""
+
+
+def make_world(n: int, dim: int) -> DialogWorld:
+    catalog = load_synthetic(n, seed=0, render=False, progress=False)
+    att = catalog.attributes.astype(np.float32)
+    v_dim = dim - att.shape[1]
+    if v_dim < 1:
+        raise ValueError(f"dim {dim} must exceed the {att.shape[1]} attribute dimensions")
+    rng = np.random.default_rng(0)
+    vis = rng.normal(size=(n, v_dim)).astype(np.float32)
+    vis /= np.linalg.norm(vis, axis=1, keepdims=True)
+    space = ItemSpace(vis, att, 1.0, "random")
+    return DialogWorld(catalog, space, RetrievalDB(space.matrix), SimulatorWorld(catalog))
+
+
+def timed(fn, seconds: float) -> float:
+    """Units of work per second of `fn() -> units` run for about `seconds`."""
+    units, t0 = 0, time.perf_counter()
+    while time.perf_counter() - t0 < seconds:
+        units += fn()
+    return units / (time.perf_counter() - t0)
+
+
+def bench_size(world: DialogWorld, batch: int, seconds: float, repeats: int) -> dict:
+    x = world.db.items
+    rng = np.random.default_rng(1)
+    q = rng.normal(size=(batch, x.shape[1])).astype(np.float32)
+    t = rng.integers(0, x.shape[0], size=batch)
+
+    def bound() -> int:
+        scores = q @ x.T
+        ts = scores[np.arange(batch), t]
+        (scores > ts[:, None]).sum(1)
+        return batch
+
+    q1, t1 = q[:1], t[:1]
+
+    def bound_single() -> int:
+        scores = q1 @ x.T
+        (scores > scores[0, t1[0]]).sum(1)
+        return 1
+
+    core = BatchedDialogs(world, batch)
+    core.reset(seeds=list(range(batch)))
+
+    def batched() -> int:
+        if core.done.any():
+            core.reset(rows=np.flatnonzero(core.done))
+        core.step(q)
+        return batch
+
+    env = FashionDialogEnv(world=world)
+    env.reset(seed=0)
+    a = q[0].clip(-1, 1)
+    state = {"done": False}
+
+    def single() -> int:
+        if state["done"]:
+            env.reset()
+        _, _, term, trunc, _ = env.step(a)
+        state["done"] = term or trunc
+        return 1
+
+    runs = {"bound": [], "batched": [], "bound_single": [], "single": []}
+    for _ in range(repeats):
+        runs["bound"].append(timed(bound, seconds))
+        runs["batched"].append(timed(batched, seconds))
+        runs["bound_single"].append(timed(bound_single, seconds))
+        runs["single"].append(timed(single, seconds))
+    med = {k: float(np.median(v)) for k, v in runs.items()}
+    med["batched_over_bound"] = med["batched"] / med["bound"]
+    med["single_over_bound_single"] = med["single"] / med["bound_single"]
+    return med
+
+
+def main(args: Args) -> dict:
+    rows = {}
+    for n in args.sizes:
+        world = make_world(n, args.dim)
+        rows[n] = bench_size(world, args.batch, args.seconds, args.repeats)
+        print(n, {k: round(v, 2) for k, v in rows[n].items()}, flush=True)
+    lines = [
+        f"Dialog-turns/s, D = {args.dim}, batch B = {args.batch}, median of {args.repeats} "
+        f"interleaved runs ({machine()['processor'] or machine()['machine']}, "
+        f"{machine()['device']}).",
+        "",
+        "| items | bound GEMM+rank (B) | batched core (B) | core / bound | "
+        "bound (B=1) | single env | single / bound |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for n, r in rows.items():
+        lines.append(f"| {n:,} | {r['bound']:,.0f} | {r['batched']:,.0f} | "
+                     f"{r['batched_over_bound']:.0%} | {r['bound_single']:,.0f} | "
+                     f"{r['single']:,.0f} | {r['single_over_bound_single']:.0%} |")
+    table = "\n".join(lines) + "\n"
+    args.out.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(args.out / "bench_env.md", table)
+    atomic_write_json(args.out / "bench_env.json", {"args": vars(args) | {"out": str(args.out)},
+                                                    "results": rows, "machine": machine()})
+    print(table)
+    return rows
+
+
+if __name__ == "__main__":
+    main(tyro.cli(Args))

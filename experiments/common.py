@@ -1,0 +1,55 @@
+"""Small helpers shared by the experiment scripts (world from CLI arguments, JSON I/O)."""
+
+from __future__ import annotations
+
+import json
+import platform
+import subprocess
+from dataclasses import asdict, is_dataclass
+from pathlib import Path
+
+from dialog_env.world import WorldConfig, make_world
+from simulators.template import TemplateConfig
+
+
+def world_from_args(n_items: int, catalog_seed: int, lexicon: str = "train",
+                    visual: str = "pixels", visual_dim: int = 128, progress: bool = True):
+    sim = TemplateConfig(lexicon=lexicon)
+    return make_world(WorldConfig(n_items=n_items, catalog_seed=catalog_seed, visual=visual,
+                                  visual_dim=visual_dim, simulator=sim), progress=progress)
+
+
+def plain(obj):
+    """Dataclasses/paths/tuples as JSON-serialisable values."""
+    if is_dataclass(obj):
+        return plain(asdict(obj))
+    if isinstance(obj, dict):
+        return {str(k): plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [plain(v) for v in obj]
+    if isinstance(obj, Path):
+        return str(obj)
+    return obj
+
+
+def machine() -> dict:
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                                text=True, timeout=5).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        commit = ""
+    import torch
+
+    device = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu"
+    return {"python": platform.python_version(), "machine": platform.machine(),
+            "processor": platform.processor(), "device": device, "commit": commit}
+
+
+def read_json(path: str | Path) -> dict:
+    path = Path(path)
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        raise FileNotFoundError(f"results file {path} does not exist") from None
+    except json.JSONDecodeError as e:
+        raise ValueError(f"{path}: not valid JSON ({e})") from e

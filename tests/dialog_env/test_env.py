@@ -1,0 +1,217 @@
+import gymnasium as gym
+import numpy as np
+import pytest
+
+import dialog_env  # noqa: F401  (registers FashionDialog-v0)
+from dialog_env.batched import BatchedDialogs
+from dialog_env.rewards import rank_percentile
+
+
+@pytest.fixture
+def env(small_world):
+    e = gym.make("FashionDialog-v0", world=small_world)
+    yield e
+    e.close()
+
+
+def rollout(env, seed, actions):
+    obs, info = env.reset(seed=seed)
+    trace = [(obs, info)]
+    for a in actions:
+        obs, r, term, trunc, info = env.step(a)
+        trace.append((obs, info, r, term, trunc))
+        if term or trunc:
+            break
+    return trace
+
+
+def same(a, b):
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+    if isinstance(a, np.ndarray):
+        return a.dtype == b.dtype and np.array_equal(a, b)
+    return a == b
+
+
+def test_registered_and_passes_gymnasium_and_sb3_checkers(small_world):
+    from gymnasium.utils.env_checker import check_env
+    from stable_baselines3.common.env_checker import check_env as sb3_check_env
+
+    env = gym.make("FashionDialog-v0", world=small_world)
+    assert env.spec.max_episode_steps == 10
+    check_env(env.unwrapped, skip_render_check=True)
+    sb3_check_env(env.unwrapped)
+    assert isinstance(env.observation_space, gym.spaces.Dict)
+    assert all(isinstance(s, gym.spaces.Box) for s in env.observation_space.spaces.values())
+
+
+def test_seeded_rollouts_are_identical(env, small_world):
+    rng = np.random.default_rng(0)
+    actions = rng.uniform(-1, 1, size=(10, small_world.dim)).astype(np.float32)
+    a, b = rollout(env, 11, actions), rollout(env, 11, actions)
+    assert same(a, b)
+    c = rollout(env, 12, actions)
+    assert not same(a, c)
+
+
+def test_single_envs_equal_the_vector_env(small_world):
+    n = 5
+    rng = np.random.default_rng(1)
+    actions = rng.uniform(-1, 1, size=(10, n, small_world.dim)).astype(np.float32)
+    venv = gym.make_vec("FashionDialog-v0", num_envs=n, vectorization_mode="vector_entry_point",
+                        world=small_world)
+    vobs, vinfo = venv.reset(seed=100)
+    vtrace = [(vobs, vinfo)]
+    for t in range(10):
+        vtrace.append(venv.step(actions[t]))
+    for i in range(n):
+        env = gym.make("FashionDialog-v0", world=small_world)
+        obs, info = env.reset(seed=100 + i)
+        assert same(obs, {k: v[i] for k, v in vtrace[0][0].items()})
+        assert info["text"] == vtrace[0][1]["text"][i]
+        for t in range(10):
+            obs, r, term, trunc, info = env.step(actions[t, i])
+            vo, vr, vterm, vtrunc, vi = vtrace[t + 1]
+            assert same(obs, {k: v[i] for k, v in vo.items()})
+            assert r == vr[i] and term == vterm[i] and trunc == vtrunc[i]
+            assert info["text"] == vi["text"][i]
+            assert info["target_rank"] == vi["target_rank"][i]
+            if term or trunc:
+                break
+
+
+def test_bad_actions_are_rejected(env, small_world):
+    env.reset(seed=0)
+    bad = np.zeros(small_world.dim, np.float32)
+    bad[3] = np.nan
+    with pytest.raises(ValueError, match="non-finite"):
+        env.step(bad)
+    with pytest.raises(ValueError, match="shape"):
+        env.step(np.zeros(small_world.dim + 1, np.float32))
+    with pytest.raises(ValueError, match="unknown reset options"):
+        env.reset(options={"tagret": 3})
+    with pytest.raises(ValueError, match="must differ"):
+        env.reset(options={"target": 3, "first_candidate": 3})
+    with pytest.raises(ValueError, match="out of range"):
+        env.reset(options={"target": 10**9})
+
+
+def test_stepping_a_finished_episode_raises(small_world):
+    env = gym.make("FashionDialog-v0", world=small_world, max_turns=2).unwrapped
+    env.reset(seed=0)
+    a = np.zeros(small_world.dim, np.float32)
+    env.step(a)
+    _, _, term, trunc, _ = env.step(a)
+    assert trunc and not term
+    with pytest.raises(RuntimeError, match="reset"):
+        env.step(a)
+
+
+def test_showing_the_target_terminates_with_bonus(env, small_world):
+    obs, info = env.reset(seed=3, options={"target": 42, "first_candidate": 43})
+    q = small_world.db.items[42]
+    q = q / np.abs(q).max()
+    start = rank_percentile(info["target_rank"], small_world.n_items)
+    obs, r, term, trunc, info = env.step(q.astype(np.float32))
+    assert term and not trunc and info["success"] and info["target_rank"] == 0
+    assert info["candidate"] == 42 and info["mode"] == "found"
+    assert r == pytest.approx(1.0 - start + 1.0)  # percentile gain + success bonus
+
+
+def test_return_is_final_minus_initial_percentile(small_world):
+    core = BatchedDialogs(small_world, 8, success_bonus=0.0)
+    core.reset(seeds=list(range(8)))
+    start = rank_percentile(core.rank, small_world.n_items)
+    total = np.zeros(8)
+    rng = np.random.default_rng(0)
+    while not core.done.all():
+        _, r, _, _, _ = core.step(rng.uniform(-1, 1, (8, small_world.dim)))
+        total += r
+    assert np.allclose(total, rank_percentile(core.rank, small_world.n_items) - start)
+
+
+@pytest.mark.parametrize("kind", ["rank_percentile", "log_rank", "hit"])
+def test_other_rewards(small_world, kind):
+    core = BatchedDialogs(small_world, 4, reward=kind, success_bonus=0.0)
+    core.reset(seeds=[0, 1, 2, 3])
+    _, r, *_ = core.step(np.ones((4, small_world.dim), np.float32))
+    if kind == "rank_percentile":
+        assert np.allclose(r, rank_percentile(core.rank, small_world.n_items))
+    elif kind == "log_rank":
+        assert np.allclose(r, -np.log1p(core.rank) / np.log(small_world.n_items))
+    else:
+        assert np.array_equal(r, (core.rank < 10).astype(float))
+    with pytest.raises(ValueError, match="unknown reward"):
+        BatchedDialogs(small_world, 1, reward="ndcg")
+
+
+def test_observations_and_info_are_plain(env, small_world):
+    obs, info = env.reset(seed=5)
+    assert env.observation_space.contains(obs)
+    assert obs["turn"][0] == 0
+    for key in ("text", "mentions", "candidate", "candidate_id", "target_rank",
+                "rank_percentile", "turn", "success", "mode"):
+        assert key in info
+    import json
+
+    json.dumps(info)  # plain serialisable values only
+    assert "target" not in info
+
+
+def test_render_modes(small_world):
+    env = gym.make("FashionDialog-v0", world=small_world, render_mode="ansi")
+    env.reset(seed=0)
+    env.step(np.zeros(small_world.dim, np.float32))
+    text = env.render()
+    assert "turn 0: shown" in text and "shopper:" in text and "target rank" in text
+    env = gym.make("FashionDialog-v0", world=small_world, render_mode="rgb_array")
+    env.reset(seed=0)
+    env.step(np.zeros(small_world.dim, np.float32))
+    img = env.render()
+    s = small_world.catalog.images.image_size
+    assert img.shape == (s, s * 11, 3) and img.dtype == np.uint8
+    assert (img[:, : 2 * s] != 255).any() and (img[:, 2 * s:] == 255).all()
+
+
+def test_clone_replays_and_show_uses_given_candidates(small_world):
+    core = BatchedDialogs(small_world, 6)
+    core.reset(seeds=list(range(6)))
+    rng = np.random.default_rng(0)
+    q = rng.uniform(-1, 1, (6, small_world.dim)).astype(np.float32)
+    core.step(q)
+    copy = core.clone([0, 0, 3])
+    _, r1, _, _, i1 = core.step(q)
+    _, r2, _, _, i2 = copy.step(q[[0, 0, 3]])
+    assert [i1[0]["text"], i1[0]["text"], i1[3]["text"]] == [x["text"] for x in i2]
+    assert np.array_equal(r2, r1[[0, 0, 3]])
+    cands = np.array([5, 6, 7, 8, 9, 10])
+    _, _, _, _, infos = core.show(cands, q)
+    assert [i["candidate"] for i in infos] == cands.tolist()
+    assert (core.shown[:, core.turn[0]] == cands).all()
+
+
+def test_vector_env_autoresets_on_the_next_step(small_world):
+    venv = gym.make_vec("FashionDialog-v0", num_envs=3, vectorization_mode="vector_entry_point",
+                        world=small_world, max_turns=2)
+    venv.reset(seed=0)
+    a = np.zeros((3, small_world.dim), np.float32)
+    venv.step(a)
+    _, _, term, trunc, _ = venv.step(a)
+    assert (term | trunc).all()
+    obs, r, term, trunc, info = venv.step(a)
+    assert (r == 0).all() and not term.any() and not trunc.any()
+    assert (obs["turn"] == 0).all() and (info["turn"] == 0).all()
+
+
+def test_ppo_learns_a_few_hundred_steps(small_world):
+    from stable_baselines3 import PPO
+
+    env = gym.make("FashionDialog-v0", world=small_world)
+    model = PPO("MultiInputPolicy", env, n_steps=64, batch_size=32, n_epochs=1, seed=0,
+                device="cpu")
+    model.learn(total_timesteps=256)
+    obs, _ = env.reset(seed=0)
+    action, _ = model.predict(obs, deterministic=True)
+    assert env.action_space.contains(action.astype(np.float32))
