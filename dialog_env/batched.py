@@ -74,6 +74,8 @@ class BatchedDialogs:
         self.rngs: list[np.random.Generator | None] = [None] * b
         self.shoppers = [TemplateSimulator(world.simulator) for _ in range(b)]
         self.history: list[list[Feedback]] = [[] for _ in range(b)]
+        # Learners that read the core's state directly can switch per-turn info dicts off.
+        self.with_infos = True
 
     # ------------------------------------------------------------------ spaces
     def observation_space(self) -> gym.spaces.Dict:
@@ -258,11 +260,12 @@ class BatchedDialogs:
         trunc[rows] = (self.turn[rows] >= self.max_turns) & ~found
         self.done[rows] = term[rows] | trunc[rows]
         infos: list[dict | None] = [None] * b
-        for i in rows:
-            i = int(i)
-            fb = self.shoppers[i].feedback(int(self.candidate[i]), self.history[i])
+        diffs = self.world.simulator.batch_differences(self.target[rows], self.candidate[rows])
+        for k, i in enumerate(rows.tolist()):
+            fb = self.shoppers[i].feedback(int(self.candidate[i]), self.history[i], diffs[k])
             self._set_feedback(i, fb)
-            infos[i] = self._info(i)
+            if self.with_infos:
+                infos[i] = self._info(i)
         return self.observations(), rew, term, trunc, infos
 
     # ------------------------------------------------------------------ copies

@@ -15,6 +15,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -70,8 +71,7 @@ class TemplateConfig:
                              "1 - mixed share (mixed captions need two requests)")
 
 
-@dataclass(slots=True)
-class _Diff:
+class _Diff(NamedTuple):
     slot: str
     kind: str  # category | single | add | remove
     t: int  # target value (vocab index; category index for kind=category)
@@ -105,6 +105,35 @@ class SimulatorWorld:
         self.multi_weight = {s.name: self.salience.get(s.name, 1.0)
                              for s in p.multi_slots}
         self._items: dict[int, tuple] = {}
+
+    def batch_differences(self, targets: np.ndarray, candidates: np.ndarray
+                          ) -> list[list[_Diff]]:
+        """`TemplateSimulator.differences` for many (target, candidate) pairs at once,
+        computed with array operations (the batched core's hot path)."""
+        p = self.profiles
+        n = len(targets)
+        out: list[list[_Diff]] = [[] for _ in range(n)]
+        t_cat, c_cat = p.category[targets], p.category[candidates]
+        same = t_cat == c_cat
+        for r in np.flatnonzero(~same).tolist():
+            out[r].append(_Diff("category", "category", int(t_cat[r]), int(c_cat[r]), -1, -1,
+                                self.category_weight))
+        ts, cs = p.single[targets], p.single[candidates]
+        rows, slots = np.nonzero((ts != cs) & (ts >= 0))
+        tv, cv = ts[rows, slots].tolist(), cs[rows, slots].tolist()
+        tl = p.level[targets][rows, slots].tolist()
+        cl = np.where(same[rows], p.level[candidates][rows, slots], -1).tolist()
+        names, weights = self._single_names, self._single_w
+        for i, (r, k) in enumerate(zip(rows.tolist(), slots.tolist())):
+            out[r].append(_Diff(names[k], "single", tv[i], cv[i], tl[i], cl[i], weights[k]))
+        mt = p.multi[targets]
+        rows, cols = np.nonzero(mt ^ p.multi[candidates])
+        has = mt[rows, cols].tolist()
+        for r, j, h in zip(rows.tolist(), cols.tolist(), has):
+            slot = self._multi_slot_of[j]
+            out[r].append(_Diff(slot, "add" if h else "remove", j, j, -1, -1,
+                                self.multi_weight[slot]))
+        return out
 
     def item(self, i: int) -> tuple[int, tuple[int, ...], tuple[int, ...], frozenset[int]]:
         """(category, single values, ordinal levels, multi-label values) of item `i`,
@@ -289,7 +318,10 @@ class TemplateSimulator:
         return Feedback(text, tuple(self.world.vocab.ids(text)), mentions, mode)
 
     # ------------------------------------------------------------------ the caption
-    def feedback(self, candidate: int, history: Sequence[Feedback] = ()) -> Feedback:
+    def feedback(self, candidate: int, history: Sequence[Feedback] = (),
+                 differences: list[_Diff] | None = None) -> Feedback:
+        """The shopper's caption about `candidate`. `differences` may be passed when
+        already computed (`SimulatorWorld.batch_differences`)."""
         if self.rng is None:
             raise RuntimeError("call reset(target, rng) before feedback()")
         w, cfg = self.world, self.world.config
@@ -298,7 +330,7 @@ class TemplateSimulator:
         if candidate == self.target:
             m = Mention("target", "target", "target", "found")
             return self._finish(self._choice(lex.found), (m,), "found")
-        diffs = self.differences(candidate)
+        diffs = self.differences(candidate) if differences is None else differences
         if not diffs:
             return self._finish(self._choice(lex.same), (), "same")
         if self._rand() < cfg.irrelevant_rate:
