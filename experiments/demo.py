@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,7 @@ from dialog_env.cache import atomic_write_json, atomic_write_text
 from dialog_env.catalog import load_synthetic, save_gallery
 from dialog_env.database import RetrievalDB
 from dialog_env.item_space import build_item_space
+from experiments.common import machine
 from experiments.evaluate import Args as EvalArgs
 from experiments.evaluate import evaluate
 from experiments.plot import plot
@@ -68,6 +70,17 @@ def main(args: Args) -> dict:
         "cache_dir": catalog.meta["cache_dir"],
     })
     atomic_write_json(args.out / "catalog_stats.json", summary)
+    if t_total > 2:  # freshly built (not loaded from the cache): record the build time
+        atomic_write_text(args.out / "catalog.md", (
+            f"Default catalog: {summary['items']:,} items "
+            f"({', '.join(f'{k} {v:,}' for k, v in summary['categories'].items())}), "
+            f"{summary['attribute_values']} attribute values in "
+            f"{len(summary['attribute_types'])} types, "
+            f"{summary['mean_attributes_per_item']:.1f} values per item; splits "
+            f"{', '.join(f'{k} {v:,}' for k, v in summary['splits'].items())}. "
+            f"Built from scratch in **{t_total:.1f} s** ({t_catalog:.1f} s attributes + "
+            f"{args.image_size}px images, {t_features:.1f} s features + database) on "
+            f"{machine()['machine']} with {os.cpu_count()} cores.\n"))
     print(f"catalog: {summary['items']} items, {summary['attribute_values']} attribute values, "
           f"splits {summary['splits']}, categories {summary['categories']}")
     print(f"built in {t_catalog:.1f} s (catalog) + {t_features:.1f} s (features, database)"
