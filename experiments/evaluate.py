@@ -28,7 +28,11 @@ class Args:
     """Evaluation of one agent on the fixed protocol."""
 
     agent: str = "anchor"
-    """Agent name: one of random, anchor, oracle-attributes."""
+    """Agent name: random, anchor, oracle-attributes, or a label for --checkpoint."""
+    checkpoint: Path | None = None
+    """A trained agent's checkpoint folder (e.g. runs/train/final); overrides --agent."""
+    device: str = "auto"
+    """Device of a trained agent: auto, cpu or cuda."""
     split: str = "test"
     """Split the targets come from."""
     episodes: int = 1000
@@ -88,8 +92,24 @@ def evaluate(args: Args, agent_factory=None) -> dict:
     return result
 
 
+def checkpoint_factory(path: Path, device: str):
+    from agents.checkpoint import load_checkpoint
+    from agents.policy import TorchPolicy, resolve_device
+
+    dev = resolve_device(device)
+    agent, _ = load_checkpoint(path, dev)
+    return agent.config.name, (lambda seed: TorchPolicy(agent, dev))
+
+
 if __name__ == "__main__":
     args = tyro.cli(Args)
-    if args.agent not in REFERENCE_AGENTS:
-        raise SystemExit(f"unknown agent {args.agent!r}; expected one of {REFERENCE_AGENTS}")
-    evaluate(args)
+    if args.checkpoint is not None:
+        name, factory = checkpoint_factory(args.checkpoint, args.device)
+        if args.agent == "anchor":  # the default: label results with the trained agent's name
+            args.agent = name
+        evaluate(args, factory)
+    elif args.agent not in REFERENCE_AGENTS:
+        raise SystemExit(f"unknown agent {args.agent!r}; expected one of {REFERENCE_AGENTS} "
+                         f"or --checkpoint PATH")
+    else:
+        evaluate(args)

@@ -1,0 +1,103 @@
+"""`DialogAgent`: text encoder + response encoder + state tracker + candidate generator.
+
+Per turn: `e_t = response(x_t, phi(x_t), text(o_t))`, `h_t = tracker(e_t, h_{t-1})`,
+`q_t = W_q h_t` — a query in the database's item space (the env's action). Any linear item
+embedding `W_e z` is folded into the query exactly (`<q', W_e z> = <W_e^T q', z>`), so the
+agent ranks the catalog exactly as the environment does.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field, replace
+
+import torch
+from torch import nn
+
+from agents.response import ResponseEncoder
+from agents.text import make_text_encoder
+from agents.trackers import make_tracker
+
+
+@dataclass
+class AgentConfig:
+    """Everything needed to rebuild an agent (saved as JSON next to its weights)."""
+
+    name: str
+    text: str = "gru"  # gru | lstm | cnn
+    response: str = "concat"  # image | concat | attention
+    tracker: str = "gru"  # mean | ewma | lstm | gru | cmntm
+    vocab_size: int = 0
+    visual_dim: int = 0
+    attr_dim: int = 0
+    type_index: list[list[int]] = field(default_factory=list)  # attribute columns per type
+    embed_dim: int = 128
+    text_hidden: int = 128
+    text_dim: int = 256
+    response_dim: int = 256
+    hidden: int = 256  # gru / lstm tracker hidden size
+    memories: int = 4  # cmntm stages C
+    slots: int = 8  # cmntm memory N
+    width: int = 64  # cmntm memory M
+    controller: int = 128  # cmntm controller hidden size
+
+    @property
+    def item_dim(self) -> int:
+        return self.visual_dim + self.attr_dim
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+# The agents of the seed papers, by name (sizes scaled to the embedded catalog).
+AGENT_PRESETS: dict[str, dict] = {
+    "guo-gru": dict(text="cnn", response="image", tracker="gru", hidden=256),
+    "fiq-gru": dict(text="lstm", response="concat", tracker="gru", hidden=256),
+    "fiq-gru-attention": dict(text="lstm", response="attention", tracker="gru", hidden=256),
+    "st-avg": dict(text="gru", response="concat", tracker="mean"),
+    "st-ewma": dict(text="gru", response="concat", tracker="ewma"),
+    "st-lstm": dict(text="gru", response="concat", tracker="lstm", hidden=100),
+    "fashionntm": dict(text="gru", response="concat", tracker="cmntm", memories=4),
+    "vanilla-ntm": dict(text="gru", response="concat", tracker="cmntm", memories=1),
+}
+LEARNED_AGENTS = tuple(AGENT_PRESETS)
+
+
+def agent_config(name: str, vocab_size: int, visual_dim: int, attr_dim: int,
+                 type_index: list[list[int]], **overrides) -> AgentConfig:
+    if name not in AGENT_PRESETS:
+        raise ValueError(f"unknown learned agent {name!r}; expected one of {LEARNED_AGENTS}")
+    cfg = AgentConfig(name=name, vocab_size=vocab_size, visual_dim=visual_dim,
+                      attr_dim=attr_dim, type_index=type_index, **AGENT_PRESETS[name])
+    return replace(cfg, **overrides)
+
+
+class DialogAgent(nn.Module):
+    def __init__(self, config: AgentConfig):
+        super().__init__()
+        c = config
+        self.config = c
+        self.text = make_text_encoder(c.text, c.vocab_size, c.embed_dim, c.text_hidden,
+                                      c.text_dim)
+        self.response = ResponseEncoder(c.response, c.visual_dim, c.attr_dim, c.text_dim,
+                                        c.response_dim, c.type_index)
+        self.tracker = make_tracker(c.tracker, c.response_dim, c.hidden, memories=c.memories,
+                                    slots=c.slots, width=c.width, controller=c.controller)
+        self.query = nn.Linear(self.tracker.out_dim, c.item_dim)
+        # Learned inverse temperature of the training losses (not used for ranking).
+        self.logit_scale = nn.Parameter(torch.tensor(math.log(10.0)))
+
+    def scale(self) -> torch.Tensor:
+        """Inverse temperature of the training losses, capped at 100 (as in CLIP)."""
+        return self.logit_scale.clamp(max=math.log(100.0)).exp()
+
+    def initial_state(self, b: int, device=None):
+        return self.tracker.initial_state(b, device or self.query.weight.device)
+
+    def turn(self, tokens: torch.Tensor, visual: torch.Tensor, attrs: torch.Tensor, state,
+             mask: torch.Tensor | None = None):
+        """One turn: `(B, L)` token ids, `(B, Dv)` and `(B, V)` features of the shown
+        item -> `(B, D)` query and the new state (unchanged where `mask` is False)."""
+        e = self.response(visual, attrs, self.text(tokens))
+        h, state = self.tracker.step(e, state, mask)
+        return self.query(h), state

@@ -1,0 +1,308 @@
+"""The comparison of the seed papers on the embedded catalog.
+
+    python -m experiments.suite --out results/suite --seeds 0 1 2 --steps 600 --workers 8
+
+Trains every agent (guo-gru, fiq-gru, fiq-gru-attention, st-avg, st-ewma, st-lstm,
+fashionntm, vanilla-ntm) with several seeds, evaluates each on the test split's fixed
+protocol, and writes `<out>/summary.md` + `summary.json` and two plots: recall@10 vs turn
+for all agents (with the reference agents) and, as in FashionNTM's Figure 8, recall
+(mean of R@5 and R@8 at the last turn) vs inference time per dialog for `fashionntm` with
+C in {1, 2, 4, 8} memories and two memory sizes. Jobs run in `--workers` processes.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing as mp
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import tyro
+
+from dialog_env.cache import atomic_write_json, atomic_write_text
+
+AGENTS = ("guo-gru", "fiq-gru", "fiq-gru-attention", "st-avg", "st-ewma", "st-lstm",
+          "fashionntm", "vanilla-ntm")
+
+
+@dataclass
+class Args:
+    """The agent comparison suite."""
+
+    agents: list[str] = field(default_factory=lambda: list(AGENTS))
+    """Learned agents to train."""
+    reference: list[str] = field(default_factory=lambda: ["random", "anchor",
+                                                          "oracle-attributes"])
+    """Reference agents evaluated alongside."""
+    seeds: list[int] = field(default_factory=lambda: [0, 1, 2])
+    """Training seeds (each trained agent is evaluated with its own seed)."""
+    learners: list[str] = field(default_factory=lambda: ["supervised"])
+    """Learner stages per agent."""
+    steps: list[int] = field(default_factory=lambda: [600])
+    """Steps per learner stage."""
+    batch: int = 64
+    """Dialogs per training batch."""
+    turns: int = 10
+    """Dialog turns."""
+    episodes: int = 1000
+    """Evaluation dialogs (test split protocol)."""
+    memories: list[int] = field(default_factory=lambda: [1, 2, 4, 8])
+    """fashionntm memory counts C for the recall-vs-time study ([] to skip it)."""
+    memory_sizes: list[str] = field(default_factory=lambda: ["8x64", "16x128"])
+    """fashionntm memory sizes (slots x width) for the recall-vs-time study."""
+    device: str = "auto"
+    """auto (CUDA when available), cpu or cuda."""
+    workers: int = 1
+    """Parallel training processes."""
+    threads: int = 0
+    """Torch CPU threads per worker (0: cores / workers)."""
+    n_items: int = 10_000
+    """Catalog size."""
+    out: Path = Path("results/suite")
+    """Output folder."""
+    title: str = "FashionDialog-v0 suite"
+    """Plot title."""
+    quiet: bool = False
+    """No progress bars."""
+
+
+def _job(spec: dict) -> dict:
+    """Train one agent and evaluate it; runs in a worker process."""
+    import torch
+
+    torch.set_num_threads(spec["threads"])
+    from agents.learners import LearnerConfig, train
+    from agents.model import DialogAgent
+    from agents.policy import TorchPolicy, config_for_world, resolve_device
+    from dialog_env.evaluation import run_protocol
+    from experiments.common import world_from_args
+
+    device = resolve_device(spec["device"])
+    world = world_from_args(spec["n_items"], 0, progress=False)
+    torch.manual_seed(spec["seed"])
+    agent = DialogAgent(config_for_world(spec["agent"], world, **spec["overrides"]))
+    stages = [(name, LearnerConfig(steps=s, batch=spec["batch"], turns=spec["turns"],
+                                   checkpoint_every=max(50, s // 4)))
+              for name, s in zip(spec["learners"], spec["steps"])]
+    t0 = time.perf_counter()
+    train(agent, world, stages, spec["run_dir"], seed=spec["seed"], device=device,
+          progress=False)
+    train_seconds = time.perf_counter() - t0
+    pairs = json.loads(Path(spec["protocol"]).read_text())["pairs"]
+    run = run_protocol(world, TorchPolicy(agent, device), pairs, split="test",
+                       max_turns=spec["turns"], seed=spec["seed"], progress=False)
+    # Latency of one dialog alone (batch 1), as FashionNTM's time per transaction.
+    solo = run_protocol(world, TorchPolicy(agent, device), pairs[:50], split="test",
+                        max_turns=spec["turns"], seed=spec["seed"], batch_size=1,
+                        progress=False)
+    ranks_file = Path(spec["run_dir"]) / "test_ranks.npy"
+    np.save(ranks_file, run["ranks"])
+    return {**{k: spec[k] for k in ("label", "agent", "seed", "overrides")},
+            "train_seconds": train_seconds, "device": str(device),
+            "inference_seconds_per_dialog": run["policy_seconds_per_dialog"],
+            "latency_seconds_per_dialog": solo["policy_seconds_per_dialog"],
+            "parameters": sum(p.numel() for p in agent.parameters()),
+            "ranks": str(ranks_file)}
+
+
+def _specs(args: Args, protocol: Path, threads: int) -> list[dict]:
+    base = {"batch": args.batch, "turns": args.turns, "learners": args.learners,
+            "steps": args.steps, "device": args.device, "n_items": args.n_items,
+            "protocol": str(protocol), "threads": threads}
+    specs = []
+    for agent in args.agents:
+        for seed in args.seeds:
+            specs.append({**base, "label": agent, "agent": agent, "seed": seed,
+                          "overrides": {},
+                          "run_dir": str(args.out / "runs" / f"{agent}-s{seed}")})
+    for c in args.memories:
+        for size in args.memory_sizes:
+            n, m = (int(x) for x in size.split("x"))
+            label = f"fashionntm-C{c}-{size}"
+            specs.append({**base, "label": label, "agent": "fashionntm", "seed": args.seeds[0],
+                          "overrides": {"memories": c, "slots": n, "width": m},
+                          "run_dir": str(args.out / "runs" / f"{label}-s{args.seeds[0]}")})
+    return specs
+
+
+def main(args: Args) -> dict:
+    from agents import make_reference_agent
+    from dialog_env.evaluation import run_protocol
+    from dialog_env.metrics import per_turn_metrics
+    from dialog_env.protocol import load_protocol, make_protocol, save_protocol
+    from experiments.common import machine, plain, world_from_args
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    world = world_from_args(args.n_items, 0, progress=not args.quiet)  # builds the cache
+    protocol_file = args.out / f"protocol-test-{args.episodes}.json"
+    if protocol_file.exists():
+        protocol = load_protocol(protocol_file, world.catalog)
+    else:
+        protocol = make_protocol(world.catalog, "test", args.episodes, seed=0)
+        save_protocol(protocol, protocol_file)
+    threads = args.threads or max(1, (os.cpu_count() or 1) // args.workers)
+    specs = _specs(args, protocol_file, threads)
+    t0 = time.perf_counter()
+    jobs: list[dict] = []
+    if args.workers > 1:
+        with ProcessPoolExecutor(args.workers, mp_context=mp.get_context("spawn")) as pool:
+            for k, res in enumerate(pool.map(_job, specs)):
+                jobs.append(res)
+                if not args.quiet:
+                    print(f"[{k + 1}/{len(specs)}] {res['label']} seed {res['seed']}: "
+                          f"{res['train_seconds']:.0f} s", flush=True)
+    else:
+        for k, spec in enumerate(specs):
+            jobs.append(_job(spec))
+            if not args.quiet:
+                print(f"[{k + 1}/{len(specs)}] {spec['label']} seed {spec['seed']}: "
+                      f"{jobs[-1]['train_seconds']:.0f} s", flush=True)
+    wall = time.perf_counter() - t0
+    results: dict[str, dict] = {}
+    for name in args.reference:
+        run = run_protocol(world, make_reference_agent(name), protocol["pairs"], "test",
+                           args.turns, seed=0, progress=False)
+        results[name] = {"agent": name, "metrics": per_turn_metrics(run["ranks"],
+                                                                    world.n_items),
+                         "seeds": [0], "train_seconds": 0.0,
+                         "inference_seconds_per_dialog": run["policy_seconds_per_dialog"]}
+    for label in dict.fromkeys(j["label"] for j in jobs):
+        group = [j for j in jobs if j["label"] == label]
+        ranks = np.concatenate([np.load(j["ranks"]) for j in group])
+        per_seed_r10 = [float((np.load(j["ranks"])[:, -1] < 10).mean()) for j in group]
+        results[label] = {
+            "agent": label, "metrics": per_turn_metrics(ranks, world.n_items),
+            "seeds": [j["seed"] for j in group], "recall@10_last_per_seed": per_seed_r10,
+            "train_seconds": float(np.mean([j["train_seconds"] for j in group])),
+            "inference_seconds_per_dialog": float(np.mean(
+                [j["inference_seconds_per_dialog"] for j in group])),
+            "latency_seconds_per_dialog": float(np.mean(
+                [j["latency_seconds_per_dialog"] for j in group])),
+            "parameters": group[0]["parameters"], "device": group[0]["device"],
+            "overrides": group[0]["overrides"]}
+    for name, r in results.items():
+        atomic_write_json(args.out / "eval" / f"{name}.json", r)
+    summary = {"results": results, "args": plain(args), "machine": machine(),
+               "wall_seconds": wall}
+    atomic_write_json(args.out / "summary.json", summary)
+    write_report(args, results, wall)
+    return summary
+
+
+def _cell(m: dict, t: int) -> str:
+    return f"{100 * m['mean'][t]:.1f} [{100 * m['lo'][t]:.1f}, {100 * m['hi'][t]:.1f}]"
+
+
+def write_report(args: Args, results: dict[str, dict], wall: float) -> None:
+    from experiments.common import machine
+    from experiments.plot import plot
+
+    main_rows = [r for r in results.values() if "-C" not in r["agent"]]
+    last = args.turns
+    lines = [
+        f"# {args.title}", "",
+        f"{args.episodes} test dialogs x {len(args.seeds)} training seeds "
+        f"({', '.join(map(str, args.seeds))}), {args.turns} turns, {args.n_items:,} items; "
+        f"learners {' then '.join(args.learners)} ({' + '.join(map(str, args.steps))} steps, "
+        f"batch {args.batch}). Recall@K in %, 95% bootstrap CIs over all dialogs of all "
+        f"seeds. Device: {machine()['device']}; suite wall time {wall / 60:.1f} min with "
+        f"{args.workers} worker(s). `oracle-attributes` cheats (reads structured mentions).",
+        "",
+        f"| agent | R@1 t{last} | R@5 t{last} | R@8 t{last} | R@10 t{last} | R@50 t{last} | "
+        f"mean(R@5,R@8) t{last} | R@10 t1 | R@10 t3 | R@10 t5 | R@10 per seed | "
+        f"train s/agent | ms/dialog (batch 256) |",
+        "|---|" + "---:|" * 12,
+    ]
+    for r in main_rows:
+        p = r["metrics"]["per_turn"]
+        fnt = 50 * (p["recall@5"]["mean"][last] + p["recall@8"]["mean"][last])
+        seeds = " / ".join(f"{100 * x:.1f}" for x in r.get("recall@10_last_per_seed", []))
+        lines.append(
+            f"| {r['agent']} | {_cell(p['recall@1'], last)} | {_cell(p['recall@5'], last)} | "
+            f"{_cell(p['recall@8'], last)} | {_cell(p['recall@10'], last)} | "
+            f"{_cell(p['recall@50'], last)} | {fnt:.1f} | {_cell(p['recall@10'], 1)} | "
+            f"{_cell(p['recall@10'], 3)} | {_cell(p['recall@10'], 5)} | {seeds} | "
+            f"{r['train_seconds']:.0f} | {1000 * r['inference_seconds_per_dialog']:.1f} |")
+    lines += ["", *comparisons(results, last)]
+    sweep = [r for r in results.values() if "-C" in r["agent"]]
+    if sweep:
+        lines += ["", "FashionNTM memories (Figure 8): mean of R@5 and R@8 at the last turn "
+                      "vs inference time of one dialog alone (batch 1, all turns).", "",
+                  "| C | memory | mean(R@5,R@8) | R@10 | ms per dialog (batch 1) | "
+                  "parameters |",
+                  "|---:|---|---:|---:|---:|---:|"]
+        for r in sweep:
+            p = r["metrics"]["per_turn"]
+            o = r["overrides"]
+            lines.append(f"| {o['memories']} | {o['slots']}x{o['width']} | "
+                         f"{50 * (p['recall@5']['mean'][last] + p['recall@8']['mean'][last]):.1f}"
+                         f" | {_cell(p['recall@10'], last)} | "
+                         f"{1000 * r['latency_seconds_per_dialog']:.2f} | "
+                         f"{r['parameters']:,} |")
+        plot_memories(sweep, args.out / "memories_vs_time.png", last)
+    atomic_write_text(args.out / "summary.md", "\n".join(lines) + "\n")
+    plot([args.out / "eval" / f"{r['agent']}.json" for r in main_rows],
+         args.out / "recall_vs_turn.png", k=10, title=args.title)
+    print("\n".join(lines))
+
+
+def comparisons(results: dict[str, dict], last: int) -> list[str]:
+    """Plain statements of where fashionntm does or does not beat st-lstm and guo-gru."""
+    out = []
+    if "fashionntm" not in results:
+        return out
+    f = results["fashionntm"]["metrics"]["per_turn"]["recall@10"]
+    for other in ("st-lstm", "guo-gru", "anchor"):
+        if other not in results:
+            continue
+        o = results[other]["metrics"]["per_turn"]["recall@10"]
+        diff = 100 * (f["mean"][last] - o["mean"][last])
+        if f["lo"][last] > o["hi"][last]:
+            verdict = "beats"
+        elif f["hi"][last] < o["lo"][last]:
+            verdict = "is beaten by"
+        else:
+            verdict = "is not distinguishable from (95% CIs overlap)"
+        out.append(f"- fashionntm {verdict} {other} at R@10, turn {last}: "
+                   f"{100 * f['mean'][last]:.1f} vs {100 * o['mean'][last]:.1f} "
+                   f"({diff:+.1f} points).")
+    return out
+
+
+def plot_memories(sweep: list[dict], path: Path, last: int) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from dialog_env.cache import atomic_write
+
+    fig, ax = plt.subplots(figsize=(5.5, 4))
+    sizes = sorted({f"{r['overrides']['slots']}x{r['overrides']['width']}" for r in sweep})
+    for size in sizes:
+        rows = sorted((r for r in sweep
+                       if f"{r['overrides']['slots']}x{r['overrides']['width']}" == size),
+                      key=lambda r: r["overrides"]["memories"])
+        x = [1000 * r["latency_seconds_per_dialog"] for r in rows]
+        p = [r["metrics"]["per_turn"] for r in rows]
+        y = [50 * (q["recall@5"]["mean"][last] + q["recall@8"]["mean"][last]) for q in p]
+        ax.plot(x, y, marker="o", label=f"memory {size}")
+        for r, xi, yi in zip(rows, x, y):
+            ax.annotate(f"C={r['overrides']['memories']}", (xi, yi), fontsize=8,
+                        textcoords="offset points", xytext=(4, 4))
+    ax.set(xlabel="inference time per dialog, batch 1 (ms)",
+           ylabel=f"mean(R@5, R@8) at turn {last}",
+           title="fashionntm: recall vs time (cf. FashionNTM Fig. 8)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    atomic_write(path, lambda p_: fig.savefig(p_, dpi=110, format="png"))
+    plt.close(fig)
+
+
+if __name__ == "__main__":
+    main(tyro.cli(Args))
