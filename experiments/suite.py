@@ -214,9 +214,10 @@ def write_report(args: Args, results: dict[str, dict], wall: float) -> None:
         "",
         f"| agent | R@1 t{last} | R@5 t{last} | R@8 t{last} | R@10 t{last} | R@50 t{last} | "
         f"mean(R@5,R@8) t{last} | R@10 t1 | R@10 t3 | R@10 t5 | R@10 per seed | "
-        f"train s/agent | ms/dialog (batch 256) |",
-        "|---|" + "---:|" * 12,
+        f"train s/agent | s/step | ms/dialog (batch 256) |",
+        "|---|" + "---:|" * 13,
     ]
+    total_steps = max(1, sum(args.steps))
     for r in main_rows:
         p = r["metrics"]["per_turn"]
         fnt = 50 * (p["recall@5"]["mean"][last] + p["recall@8"]["mean"][last])
@@ -226,7 +227,8 @@ def write_report(args: Args, results: dict[str, dict], wall: float) -> None:
             f"{_cell(p['recall@8'], last)} | {_cell(p['recall@10'], last)} | "
             f"{_cell(p['recall@50'], last)} | {fnt:.1f} | {_cell(p['recall@10'], 1)} | "
             f"{_cell(p['recall@10'], 3)} | {_cell(p['recall@10'], 5)} | {seeds} | "
-            f"{r['train_seconds']:.0f} | {1000 * r['inference_seconds_per_dialog']:.1f} |")
+            f"{r['train_seconds']:.0f} | {r['train_seconds'] / total_steps:.2f} | "
+            f"{1000 * r['inference_seconds_per_dialog']:.1f} |")
     lines += ["", *comparisons(results, last)]
     sweep = [r for r in results.values() if "-C" in r["agent"]]
     if sweep:
