@@ -129,6 +129,14 @@ def _specs(args: Args, protocol: Path, threads: int) -> list[dict]:
     return specs
 
 
+def _cost(spec: dict) -> float:
+    if spec["agent"] not in ("fashionntm", "vanilla-ntm"):
+        return 1.0
+    o = spec["overrides"]
+    c = o.get("memories", 4 if spec["agent"] == "fashionntm" else 1)
+    return 1.0 + c * (o.get("slots", 8) * o.get("width", 64)) ** 0.5 / 16
+
+
 def main(args: Args) -> dict:
     from agents import make_reference_agent
     from dialog_env.evaluation import run_protocol
@@ -145,7 +153,8 @@ def main(args: Args) -> dict:
         protocol = make_protocol(world.catalog, "test", args.episodes, seed=0)
         save_protocol(protocol, protocol_file)
     threads = args.threads or max(1, (os.cpu_count() or 1) // args.workers)
-    specs = _specs(args, protocol_file, threads)
+    # Longest jobs first (more memories, larger memories), so parallel workers finish together.
+    specs = sorted(_specs(args, protocol_file, threads), key=_cost, reverse=True)
     t0 = time.perf_counter()
     jobs: list[dict] = []
     if args.workers > 1:
