@@ -54,6 +54,8 @@ class Args:
     """fashionntm memory counts C for the recall-vs-time study ([] to skip it)."""
     memory_sizes: list[str] = field(default_factory=lambda: ["8x64", "16x128"])
     """fashionntm memory sizes (slots x width) for the recall-vs-time study."""
+    sweep_steps: list[int] | None = None
+    """Steps per learner stage for the memory study (default: --steps)."""
     device: str = "auto"
     """auto (CUDA when available), cpu or cuda."""
     workers: int = 1
@@ -123,7 +125,7 @@ def _specs(args: Args, protocol: Path, threads: int) -> list[dict]:
         for size in args.memory_sizes:
             n, m = (int(x) for x in size.split("x"))
             label = f"fashionntm-C{c}-{size}"
-            specs.append({**base, "label": label, "agent": "fashionntm", "seed": args.seeds[0],
+            specs.append({**base, "steps": args.sweep_steps or args.steps, "label": label, "agent": "fashionntm", "seed": args.seeds[0],
                           "overrides": {"memories": c, "slots": n, "width": m},
                           "run_dir": str(args.out / "runs" / f"{label}-s{args.seeds[0]}")})
     return specs
@@ -153,6 +155,9 @@ def main(args: Args) -> dict:
         protocol = make_protocol(world.catalog, "test", args.episodes, seed=0)
         save_protocol(protocol, protocol_file)
     threads = args.threads or max(1, (os.cpu_count() or 1) // args.workers)
+    if args.workers > 1:  # spawned workers read these before importing numpy / faiss
+        for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ[var] = str(threads)
     # Longest jobs first (more memories, larger memories), so parallel workers finish together.
     specs = sorted(_specs(args, protocol_file, threads), key=_cost, reverse=True)
     t0 = time.perf_counter()
