@@ -15,7 +15,7 @@ from torch import nn
 
 class ResponseEncoder(nn.Module):
     def __init__(self, kind: str, visual_dim: int, attr_dim: int, text_dim: int, out_dim: int,
-                 type_slices: list[tuple[int, int]] | None = None):
+                 type_index: list[list[int]] | None = None):
         super().__init__()
         if kind not in ("image", "concat", "attention"):
             raise ValueError(f"unknown response encoder {kind!r}; expected image, concat or "
@@ -27,11 +27,15 @@ class ResponseEncoder(nn.Module):
         elif kind == "concat":
             self.item = nn.Linear(visual_dim + attr_dim, out_dim)
         else:
-            if not type_slices:
-                raise ValueError("attention response encoder needs the attribute type slices")
-            self.type_slices = type_slices
+            if not type_index or any(not cols for cols in type_index):
+                raise ValueError("attention response encoder needs the attribute columns of "
+                                 "each attribute type (non-empty lists)")
+            for k, cols in enumerate(type_index):
+                self.register_buffer(f"cols{k}", torch.as_tensor(cols, dtype=torch.long),
+                                     persistent=False)
+            self.n_types = len(type_index)
             self.item = nn.Linear(visual_dim, out_dim)
-            self.type_proj = nn.ModuleList(nn.Linear(b - a, out_dim) for a, b in type_slices)
+            self.type_proj = nn.ModuleList(nn.Linear(len(cols), out_dim) for cols in type_index)
             self.att_w = nn.Linear(out_dim, out_dim, bias=False)
             self.att_u = nn.Linear(out_dim, out_dim)
             self.att_v = nn.Linear(out_dim, 1, bias=False)
@@ -45,8 +49,8 @@ class ResponseEncoder(nn.Module):
             return torch.relu(self.item(visual) + t)
         if self.kind == "concat":
             return torch.relu(self.item(torch.cat([visual, attrs], dim=1)) + t)
-        u = torch.stack([p(attrs[:, a:b]) for p, (a, b) in zip(self.type_proj,
-                                                                self.type_slices)], dim=1)
+        u = torch.stack([p(attrs[:, getattr(self, f"cols{k}")])
+                         for k, p in enumerate(self.type_proj)], dim=1)
         # u (B, K, out); scores (B, K)
         scores = self.att_v(torch.tanh(self.att_w(u) + self.att_u(t)[:, None])).squeeze(-1)
         a = torch.softmax(scores, dim=1)

@@ -3,11 +3,16 @@
 1. builds the default catalog, its features and database; saves a gallery and catalog
    statistics under results/demo/;
 2. evaluates the reference agents (random, anchor, oracle-attributes) on the test split's
-   fixed protocol and writes results/demo/recall_vs_turn.png and results/demo/summary.md.
+   fixed protocol;
+3. trains a small but honest suite — guo-gru, st-lstm, fashionntm, supervised on-policy
+   for `--train-steps` batches each (checkpoints under runs/demo/) — evaluates them on the
+   same protocol, and writes results/demo/recall_vs_turn.png and results/demo/summary.md.
+Full budgets and every agent are `experiments.suite`'s job.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from dataclasses import dataclass, field
@@ -26,6 +31,10 @@ from experiments.evaluate import Args as EvalArgs
 from experiments.evaluate import evaluate
 from experiments.plot import plot
 from experiments.summary import recall_table
+from experiments.train import Args as TrainArgs
+from experiments.train import main as train_main
+
+T_START = time.perf_counter()
 
 
 @dataclass
@@ -44,6 +53,12 @@ class Args:
     """Evaluation dialogs per seed."""
     seeds: list[int] = field(default_factory=lambda: [0, 1])
     """Evaluation seeds."""
+    agents: list[str] = field(default_factory=lambda: ["guo-gru", "st-lstm", "fashionntm"])
+    """Learned agents to train ([] to skip training)."""
+    train_steps: int = 150
+    """Supervised training batches per agent."""
+    device: str = "auto"
+    """Training device: auto (CUDA when available), cpu or cuda."""
 
 
 def main(args: Args) -> dict:
@@ -86,25 +101,48 @@ def main(args: Args) -> dict:
     print(f"built in {t_catalog:.1f} s (catalog) + {t_features:.1f} s (features, database)"
           + (" [loaded from cache]" if t_total < 2 else ""))
     print(f"gallery: {gallery}; statistics: {args.out / 'catalog_stats.json'}")
-    evaluate_reference_agents(args)
+    results = evaluate_reference_agents(args)
+    results += train_agents(args)
+    names = [r["agent"] for r in results]
+    plot([args.out / "eval" / f"{a}.json" for a in names], args.out / "recall_vs_turn.png",
+         k=10, title="make demo: test split")
+    table = recall_table(results)
+    trained = [r for r in results if "train_seconds" in r]
+    train_lines = "".join(
+        f"- `{r['agent']}`: {args.train_steps} supervised batches of 64 dialogs in "
+        f"{r['train_seconds']:.0f} s on {r['device']}\n" for r in trained)
+    text = (f"# make demo: FashionDialog-v0, test split\n\n"
+            f"{args.episodes} dialogs x {len(args.seeds)} seeds, 10 turns, {args.n_items:,} "
+            f"items. Recall@K in %, 95% bootstrap CIs; t1 is after the first query.\n"
+            f"`oracle-attributes` cheats (reads the structured mentions). The learned agents "
+            f"are trained briefly (demo budgets); `experiments.suite` has full budgets.\n\n"
+            f"{table}\n{train_lines}")
+    atomic_write_text(args.out / "summary.md", text)
+    print(text)
+    print(f"make demo finished in {time.perf_counter() - T_START:.0f} s "
+          f"(this process; results in {args.out})")
     return summary
 
 
 def evaluate_reference_agents(args: Args) -> list[dict]:
+    return [evaluate(EvalArgs(agent=agent, split="test", episodes=args.episodes,
+                              seeds=args.seeds, n_items=args.n_items, catalog_seed=args.seed,
+                              out=args.out / "eval")) for agent in REFERENCE_AGENTS]
+
+
+def train_agents(args: Args) -> list[dict]:
+    """Train each demo agent briefly and evaluate it on the reference agents' protocol."""
     results = []
-    for agent in REFERENCE_AGENTS:
-        results.append(evaluate(EvalArgs(agent=agent, split="test", episodes=args.episodes,
-                                         seeds=args.seeds, n_items=args.n_items,
-                                         catalog_seed=args.seed, out=args.out / "eval")))
-    plot([args.out / "eval" / f"{a}.json" for a in REFERENCE_AGENTS],
-         args.out / "recall_vs_turn.png", k=10, title="Reference agents, test split")
-    table = recall_table(results)
-    text = (f"# Demo: reference agents on FashionDialog-v0 (test split)\n\n"
-            f"{args.episodes} dialogs x {len(args.seeds)} seeds, 10 turns, {args.n_items:,} "
-            f"items. Recall@K in %, 95% bootstrap CIs; t0 is before the first query.\n"
-            f"`oracle-attributes` cheats (reads the structured mentions).\n\n{table}")
-    atomic_write_text(args.out / "summary.md", text)
-    print(text)
+    for name in args.agents:
+        res = train_main(TrainArgs(
+            agent=name, learners=["supervised"], steps=[args.train_steps], batch=64,
+            device=args.device, n_items=args.n_items, catalog_seed=args.seed,
+            eval_episodes=args.episodes, eval_seeds=args.seeds,
+            checkpoint_every=max(25, args.train_steps // 3), out=Path("runs/demo") / name))
+        ev = json.loads(Path(res["eval"]).read_text())
+        ev["train_seconds"], ev["device"] = res["train_seconds"], res["device"]
+        atomic_write_json(args.out / "eval" / f"{name}.json", ev)
+        results.append(ev)
     return results
 
 

@@ -70,6 +70,8 @@ class Args:
     """Plot title."""
     quiet: bool = False
     """No progress bars."""
+    collect: bool = False
+    """Train nothing: rebuild the summary from the finished runs under <out>/runs."""
 
 
 def _job(spec: dict) -> dict:
@@ -103,12 +105,56 @@ def _job(spec: dict) -> dict:
                         progress=False)
     ranks_file = Path(spec["run_dir"]) / "test_ranks.npy"
     np.save(ranks_file, run["ranks"])
-    return {**{k: spec[k] for k in ("label", "agent", "seed", "overrides")},
-            "train_seconds": train_seconds, "device": str(device),
-            "inference_seconds_per_dialog": run["policy_seconds_per_dialog"],
-            "latency_seconds_per_dialog": solo["policy_seconds_per_dialog"],
+    job = {**{k: spec[k] for k in ("label", "agent", "seed", "overrides")},
+           "train_seconds": train_seconds, "train_steps_timed": sum(spec["steps"]),
+           "device": device_name(device),
+           "inference_seconds_per_dialog": run["policy_seconds_per_dialog"],
+           "latency_seconds_per_dialog": solo["policy_seconds_per_dialog"],
+           "parameters": sum(p.numel() for p in agent.parameters()),
+           "ranks": str(ranks_file)}
+    atomic_write_json(Path(spec["run_dir"]) / "job.json", job)
+    return job
+
+
+def device_name(device) -> str:
+    import torch
+
+    if str(device).startswith("cuda"):
+        return f"cuda ({torch.cuda.get_device_name(0)})"
+    return "cpu"
+
+
+def measure_timing(job: dict, world, pairs, turns: int) -> dict:
+    """Inference time of the job's architecture on this machine's CPU (weights do not
+    change the compute), for runs whose files do not record it."""
+    import torch
+
+    from agents.model import DialogAgent
+    from agents.policy import TorchPolicy, config_for_world
+    from dialog_env.evaluation import run_protocol
+
+    agent = DialogAgent(config_for_world(job["agent"], world, **job["overrides"]))
+    policy = TorchPolicy(agent, torch.device("cpu"))
+    solo = run_protocol(world, policy, pairs[:50], "test", turns, batch_size=1, progress=False)
+    full = run_protocol(world, policy, pairs, "test", turns, progress=False)
+    return {"latency_seconds_per_dialog": solo["policy_seconds_per_dialog"],
+            "inference_seconds_per_dialog": full["policy_seconds_per_dialog"],
             "parameters": sum(p.numel() for p in agent.parameters()),
-            "ranks": str(ranks_file)}
+            "timing_device": "cpu (this machine)"}
+
+
+def collect_jobs(out: Path, world, pairs, turns: int) -> list[dict]:
+    """Jobs of every finished run under `out/runs` (those with test ranks)."""
+    jobs = []
+    for run_dir in sorted((out / "runs").iterdir()):
+        if not (run_dir / "test_ranks.npy").exists() or not (run_dir / "job.json").exists():
+            continue
+        job = json.loads((run_dir / "job.json").read_text())
+        job["ranks"] = str(run_dir / "test_ranks.npy")
+        if "latency_seconds_per_dialog" not in job:
+            job.update(measure_timing(job, world, pairs, turns))
+        jobs.append(job)
+    return jobs
 
 
 def _specs(args: Args, protocol: Path, threads: int) -> list[dict]:
@@ -125,7 +171,8 @@ def _specs(args: Args, protocol: Path, threads: int) -> list[dict]:
         for size in args.memory_sizes:
             n, m = (int(x) for x in size.split("x"))
             label = f"fashionntm-C{c}-{size}"
-            specs.append({**base, "steps": args.sweep_steps or args.steps, "label": label, "agent": "fashionntm", "seed": args.seeds[0],
+            specs.append({**base, "steps": args.sweep_steps or args.steps, "label": label,
+                          "agent": "fashionntm", "seed": args.seeds[0],
                           "overrides": {"memories": c, "slots": n, "width": m},
                           "run_dir": str(args.out / "runs" / f"{label}-s{args.seeds[0]}")})
     return specs
@@ -162,7 +209,9 @@ def main(args: Args) -> dict:
     specs = sorted(_specs(args, protocol_file, threads), key=_cost, reverse=True)
     t0 = time.perf_counter()
     jobs: list[dict] = []
-    if args.workers > 1:
+    if args.collect:
+        specs = []
+    if args.workers > 1 and specs:
         with ProcessPoolExecutor(args.workers, mp_context=mp.get_context("spawn")) as pool:
             for k, res in enumerate(pool.map(_job, specs)):
                 jobs.append(res)
@@ -176,6 +225,9 @@ def main(args: Args) -> dict:
                 print(f"[{k + 1}/{len(specs)}] {spec['label']} seed {spec['seed']}: "
                       f"{jobs[-1]['train_seconds']:.0f} s", flush=True)
     wall = time.perf_counter() - t0
+    if args.collect:
+        jobs = collect_jobs(args.out, world, protocol["pairs"], args.turns)
+        wall = float("nan")
     results: dict[str, dict] = {}
     for name in args.reference:
         run = run_protocol(world, make_reference_agent(name), protocol["pairs"], "test",
@@ -192,6 +244,9 @@ def main(args: Args) -> dict:
             "agent": label, "metrics": per_turn_metrics(ranks, world.n_items),
             "seeds": [j["seed"] for j in group], "recall@10_last_per_seed": per_seed_r10,
             "train_seconds": float(np.mean([j["train_seconds"] for j in group])),
+            "seconds_per_step": float(np.mean([j["train_seconds"] / j["train_steps_timed"]
+                                               for j in group])),
+            "timing_device": group[0].get("timing_device", group[0]["device"]),
             "inference_seconds_per_dialog": float(np.mean(
                 [j["inference_seconds_per_dialog"] for j in group])),
             "latency_seconds_per_dialog": float(np.mean(
@@ -212,37 +267,39 @@ def _cell(m: dict, t: int) -> str:
 
 
 def write_report(args: Args, results: dict[str, dict], wall: float) -> None:
-    from experiments.common import machine
     from experiments.plot import plot
 
     main_rows = [r for r in results.values() if "-C" not in r["agent"]]
     last = args.turns
+    wall_text = (f" Suite wall time {wall / 60:.1f} min with {args.workers} worker(s)."
+                 if np.isfinite(wall) else "")
     lines = [
         f"# {args.title}", "",
-        f"{args.episodes} test dialogs x {len(args.seeds)} training seeds "
-        f"({', '.join(map(str, args.seeds))}), {args.turns} turns, {args.n_items:,} items; "
-        f"learners {' then '.join(args.learners)} ({' + '.join(map(str, args.steps))} steps, "
-        f"batch {args.batch}). Recall@K in %, 95% bootstrap CIs over all dialogs of all "
-        f"seeds. Device: {machine()['device']}; suite wall time {wall / 60:.1f} min with "
-        f"{args.workers} worker(s). `oracle-attributes` cheats (reads structured mentions).",
-        "",
+        f"{args.episodes} test dialogs per training seed, {args.turns} turns, "
+        f"{args.n_items:,} items; learners {' then '.join(args.learners)} "
+        f"({' + '.join(map(str, args.steps))} steps, batch {args.batch}). Recall@K in %, "
+        f"95% bootstrap CIs over all dialogs of all seeds; `R@10 per seed` shows the spread "
+        f"across training seeds. `oracle-attributes` cheats (reads structured mentions)."
+        f"{wall_text}", "",
         f"| agent | R@1 t{last} | R@5 t{last} | R@8 t{last} | R@10 t{last} | R@50 t{last} | "
         f"mean(R@5,R@8) t{last} | R@10 t1 | R@10 t3 | R@10 t5 | R@10 per seed | "
-        f"train s/agent | s/step | ms/dialog (batch 256) |",
-        "|---|" + "---:|" * 13,
+        f"trained on | s/step | ms/dialog (batch 256) |",
+        "|---|" + "---:|" * 10 + "---|---:|---:|",
     ]
-    total_steps = max(1, sum(args.steps))
     for r in main_rows:
         p = r["metrics"]["per_turn"]
         fnt = 50 * (p["recall@5"]["mean"][last] + p["recall@8"]["mean"][last])
         seeds = " / ".join(f"{100 * x:.1f}" for x in r.get("recall@10_last_per_seed", []))
+        sps = f"{r['seconds_per_step']:.2f}" if "seconds_per_step" in r else ""
         lines.append(
             f"| {r['agent']} | {_cell(p['recall@1'], last)} | {_cell(p['recall@5'], last)} | "
             f"{_cell(p['recall@8'], last)} | {_cell(p['recall@10'], last)} | "
             f"{_cell(p['recall@50'], last)} | {fnt:.1f} | {_cell(p['recall@10'], 1)} | "
             f"{_cell(p['recall@10'], 3)} | {_cell(p['recall@10'], 5)} | {seeds} | "
-            f"{r['train_seconds']:.0f} | {r['train_seconds'] / total_steps:.2f} | "
-            f"{1000 * r['inference_seconds_per_dialog']:.1f} |")
+            f"{r.get('device', '')} | {sps} | "
+            f"{1000 * r['inference_seconds_per_dialog']:.2f} |")
+    timing = sorted({r.get("timing_device", "") for r in main_rows if "seconds_per_step" in r})
+    lines += ["", f"Inference times measured on: {', '.join(timing) or 'the training device'}."]
     lines += ["", *comparisons(results, last)]
     sweep = [r for r in results.values() if "-C" in r["agent"]]
     if sweep:

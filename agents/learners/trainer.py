@@ -67,11 +67,12 @@ def train(agent: DialogAgent, world: DialogWorld, stages: list[tuple[str, Learne
             learner = _learner(name, cfg.turns)
             ckpt = out / f"stage{k}-{name}" / "checkpoint"
             opt = torch.optim.Adam(agent.parameters(), lr=cfg.lr)
-            start, history = 0, []
+            start, history, prior_seconds = 0, [], 0.0
             if (ckpt / "checkpoint.json").exists():
                 loaded, extra = load_checkpoint(ckpt, device, opt)
                 agent.load_state_dict(loaded.state_dict())
                 start, history = extra["step"], extra.get("history", [])
+                prior_seconds = extra.get("seconds", 0.0)
                 if learner is not None and "learner" in extra:
                     learner_state = extra["learner"]
                     if isinstance(learner, Reinforce):
@@ -109,7 +110,7 @@ def train(agent: DialogAgent, world: DialogWorld, stages: list[tuple[str, Learne
                 if (step + 1) % cfg.checkpoint_every == 0 or last:
                     extra = {"step": step + 1, "stage": k, "learner_name": name,
                              "history": history, "config": asdict(cfg),
-                             "seconds": time.perf_counter() - t0}
+                             "seconds": prior_seconds + time.perf_counter() - t0}
                     if isinstance(learner, Reinforce):
                         extra["learner"] = learner.state_dict()
                     save_checkpoint(ckpt, agent, opt, extra)

@@ -1,0 +1,135 @@
+import numpy as np
+import pytest
+import torch
+
+from agents.checkpoint import load_checkpoint, save_checkpoint
+from agents.learners import LearnerConfig, StopTraining, train
+from agents.model import LEARNED_AGENTS, DialogAgent
+from agents.policy import TorchPolicy, config_for_world
+from dialog_env.evaluation import run_protocol
+from dialog_env.protocol import make_protocol
+
+TINY = dict(embed_dim=16, text_hidden=16, text_dim=16, response_dim=16, hidden=16,
+            slots=4, width=8, controller=16)
+
+
+def tiny_agent(world, name="fashionntm", **kw):
+    torch.manual_seed(0)
+    return DialogAgent(config_for_world(name, world, **{**TINY, **kw}))
+
+
+def cfg(**kw):
+    return LearnerConfig(**{"steps": 2, "batch": 8, "turns": 3, "checkpoint_every": 1, **kw})
+
+
+@pytest.mark.parametrize("name", LEARNED_AGENTS)
+def test_every_agent_trains_a_few_steps(small_world, tmp_path, name):
+    agent = tiny_agent(small_world, name)
+    before = [p.detach().clone() for p in agent.parameters()]
+    train(agent, small_world, [("supervised", cfg())], tmp_path, progress=False)
+    changed = sum(not torch.equal(a, b) for a, b in zip(before, agent.parameters()))
+    assert changed > 0
+    assert (tmp_path / "final" / "model.safetensors").exists()
+    assert list((tmp_path / "tb").glob("events.out.tfevents*"))
+
+
+@pytest.mark.parametrize("learner", ["reinforce", "rollout"])
+def test_policy_learners_run(small_world, tmp_path, learner):
+    agent = tiny_agent(small_world, "guo-gru")
+    train(agent, small_world, [("supervised", cfg(steps=1)), (learner, cfg(steps=2))],
+          tmp_path, progress=False)
+    meta = (tmp_path / f"stage1-{learner}" / "checkpoint" / "checkpoint.json").read_text()
+    assert '"step": 2' in meta
+    assert all(torch.isfinite(p).all() for p in agent.parameters())
+
+
+@pytest.mark.parametrize("loss", ["sampled_ce", "catalog_ce", "batch_ce", "triplet"])
+def test_losses(small_world, tmp_path, loss):
+    agent = tiny_agent(small_world, "st-lstm")
+    train(agent, small_world, [("supervised", cfg(loss=loss, steps=1))], tmp_path,
+          progress=False)
+    assert all(torch.isfinite(p).all() for p in agent.parameters())
+
+
+def test_supervised_training_improves_recall(small_world, tmp_path):
+    agent = tiny_agent(small_world, "st-avg")
+    proto = make_protocol(small_world.catalog, "val", 200, seed=3)
+
+    def recall():
+        ranks = run_protocol(small_world, TorchPolicy(agent), proto["pairs"], split="val",
+                             max_turns=5, progress=False)["ranks"]
+        return (ranks[:, -1] < 50).mean(), (1 - ranks[:, -1] / small_world.n_items).mean()
+
+    r0, p0 = recall()
+    train(agent, small_world, [("supervised", cfg(steps=60, batch=32, turns=5, lr=3e-3,
+                                                  checkpoint_every=60))],
+          tmp_path, progress=False)
+    r1, p1 = recall()
+    assert p1 > p0 + 0.1 and r1 > r0
+
+
+def test_checkpoint_roundtrip_gives_identical_outputs(small_world, tmp_path):
+    agent = tiny_agent(small_world, "fiq-gru-attention").eval()
+    save_checkpoint(tmp_path / "ck", agent)
+    back, _ = load_checkpoint(tmp_path / "ck")
+    tokens = torch.randint(0, 40, (4, 24))
+    vis = torch.randn(4, small_world.space.visual_dim)
+    att = torch.rand(4, small_world.attributes.shape[1])
+    q1, _ = agent.turn(tokens, vis, att, agent.initial_state(4))
+    q2, _ = back.turn(tokens, vis, att, back.initial_state(4))
+    assert torch.equal(q1, q2)
+
+
+def test_bad_checkpoints_are_reported(small_world, tmp_path):
+    with pytest.raises(FileNotFoundError, match="checkpoint.json"):
+        load_checkpoint(tmp_path)
+    agent = tiny_agent(small_world, "st-avg")
+    save_checkpoint(tmp_path / "ck", agent)
+    (tmp_path / "ck" / "model.safetensors").write_bytes(b"half-written")
+    with pytest.raises(ValueError, match="unreadable weights"):
+        load_checkpoint(tmp_path / "ck")
+    save_checkpoint(tmp_path / "ck2", tiny_agent(small_world, "st-lstm"))
+    (tmp_path / "ck" / "model.safetensors").write_bytes(
+        (tmp_path / "ck2" / "model.safetensors").read_bytes())
+    with pytest.raises(ValueError, match="do not match"):
+        load_checkpoint(tmp_path / "ck")
+    (tmp_path / "ck" / "checkpoint.json").write_text("{")
+    with pytest.raises(ValueError, match="malformed"):
+        load_checkpoint(tmp_path / "ck")
+
+
+def test_killed_training_resumes_to_the_same_weights(small_world, tmp_path):
+    stages = [("supervised", cfg(steps=4, checkpoint_every=2)),
+              ("reinforce", cfg(steps=2, checkpoint_every=1))]
+    whole = tiny_agent(small_world, "st-lstm")
+    train(whole, small_world, stages, tmp_path / "a", progress=False)
+    killed = tiny_agent(small_world, "st-lstm")
+    with pytest.raises(StopTraining):
+        train(killed, small_world, stages, tmp_path / "b", progress=False, stop_after=3)
+    resumed = tiny_agent(small_world, "st-lstm")  # a fresh process: nothing in memory
+    train(resumed, small_world, stages, tmp_path / "b", progress=False)
+    for (n, a), b in zip(whole.named_parameters(), resumed.parameters()):
+        assert torch.equal(a, b), n
+
+
+def test_memories_option_and_ntm_with_one_memory(small_world):
+    a1 = tiny_agent(small_world, "vanilla-ntm")
+    a8 = tiny_agent(small_world, "fashionntm", memories=8)
+    assert len(a1.tracker.stages) == 1 and len(a8.tracker.stages) == 8
+
+
+def test_sb3_ppo_with_the_caption_extractor(small_world):
+    import gymnasium as gym
+    from stable_baselines3 import A2C, PPO
+
+    from agents.sb3 import policy_kwargs
+
+    env = gym.make("FashionDialog-v0", world=small_world)
+    model = PPO("MultiInputPolicy", env, policy_kwargs=policy_kwargs(env), n_steps=32,
+                batch_size=16, n_epochs=1, seed=0, device="cpu")
+    model.learn(64)
+    obs, _ = env.reset(seed=1)
+    action, _ = model.predict(obs, deterministic=True)
+    assert action.shape == env.action_space.shape and np.isfinite(action).all()
+    A2C("MultiInputPolicy", env, policy_kwargs=policy_kwargs(env), n_steps=8, seed=0,
+        device="cpu").learn(16)
