@@ -9,7 +9,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from agents.learners.base import LearnerConfig, mask_shown, new_batch, torch_generator
+from agents.learners.base import LearnerConfig, mask_shown, start_batch
 from agents.learners.losses import retrieval_loss
 from agents.model import DialogAgent
 from agents.policy import obs_tensors, to_action
@@ -31,10 +31,8 @@ class Reinforce:
     def step(self, agent: DialogAgent, world: DialogWorld, items: torch.Tensor,
              cfg: LearnerConfig, seed: int, stage: int, step: int):
         device = items.device
-        core, obs = new_batch(world, cfg, seed, stage, step)
-        gen = torch_generator(device, seed, stage, step)
-        targets = torch.as_tensor(core.target, device=device)
-        state = agent.initial_state(core.B, device)
+        core, obs, gen, targets, state = start_batch(agent, world, items, cfg, seed, stage,
+                                                     step)
         logps, rewards, masks, sup = [], [], [], []
         rows = torch.arange(core.B, device=device)
         for _ in range(cfg.turns):

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from agents.learners.base import LearnerConfig, map_state, mask_shown, new_batch, torch_generator
+from agents.learners.base import LearnerConfig, map_state, mask_shown, start_batch
 from agents.model import DialogAgent
 from agents.policy import obs_tensors, to_action
 from dialog_env.batched import BatchedDialogs
@@ -61,9 +61,7 @@ class RolloutImprovement:
         if self.frozen is None:
             self.refresh(agent)
         device = items.device
-        core, obs = new_batch(world, cfg, seed, stage, step)
-        gen = torch_generator(device, seed, stage, step)
-        state = agent.initial_state(core.B, device)
+        core, obs, gen, _, state = start_batch(agent, world, items, cfg, seed, stage, step)
         fstate = self.frozen.initial_state(core.B, device)
         losses = []
         for _ in range(cfg.turns):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import torch
 
-from agents.learners.base import LearnerConfig, new_batch, torch_generator
+from agents.learners.base import LearnerConfig, start_batch
 from agents.learners.losses import retrieval_loss
 from agents.model import DialogAgent
 from agents.policy import obs_tensors, to_action
@@ -16,10 +16,7 @@ from dialog_env.world import DialogWorld
 def supervised_step(agent: DialogAgent, world: DialogWorld, items: torch.Tensor,
                     cfg: LearnerConfig, seed: int, stage: int, step: int):
     device = items.device
-    core, obs = new_batch(world, cfg, seed, stage, step)
-    gen = torch_generator(device, seed, stage, step)
-    targets = torch.as_tensor(core.target, device=device)
-    state = agent.initial_state(core.B, device)
+    core, obs, gen, targets, state = start_batch(agent, world, items, cfg, seed, stage, step)
     losses = []
     for _ in range(cfg.turns):
         active = torch.as_tensor(~core.done, device=device)
