@@ -107,7 +107,7 @@ def _job(spec: dict) -> dict:
     np.save(ranks_file, run["ranks"])
     job = {**{k: spec[k] for k in ("label", "agent", "seed", "overrides")},
            "train_seconds": train_seconds, "train_steps_timed": sum(spec["steps"]),
-           "device": device_name(device),
+           "device": device_name(device), "timing_device": device_name(device),
            "inference_seconds_per_dialog": run["policy_seconds_per_dialog"],
            "latency_seconds_per_dialog": solo["policy_seconds_per_dialog"],
            "parameters": sum(p.numel() for p in agent.parameters()),
@@ -121,7 +121,7 @@ def device_name(device) -> str:
 
     if str(device).startswith("cuda"):
         return f"cuda ({torch.cuda.get_device_name(0)})"
-    return "cpu"
+    return f"cpu ({os.cpu_count()} cores)"
 
 
 def measure_timing(job: dict, world, pairs, turns: int) -> dict:
@@ -140,7 +140,7 @@ def measure_timing(job: dict, world, pairs, turns: int) -> dict:
     return {"latency_seconds_per_dialog": solo["policy_seconds_per_dialog"],
             "inference_seconds_per_dialog": full["policy_seconds_per_dialog"],
             "parameters": sum(p.numel() for p in agent.parameters()),
-            "timing_device": "cpu (this machine)"}
+            "timing_device": device_name("cpu")}
 
 
 def collect_jobs(out: Path, world, pairs, turns: int) -> list[dict]:
