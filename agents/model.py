@@ -24,7 +24,7 @@ class AgentConfig:
     """Everything needed to rebuild an agent (saved as JSON next to its weights)."""
 
     name: str
-    text: str = "gru"  # gru | lstm | cnn
+    text: str = "gru"  # gru | lstm | cnn | minilm (frozen sentence embedding)
     response: str = "concat"  # image | concat | attention
     tracker: str = "gru"  # mean | ewma | lstm | gru | cmntm
     vocab_size: int = 0
@@ -54,6 +54,7 @@ AGENT_PRESETS: dict[str, dict] = {
     "guo-gru": dict(text="cnn", response="image", tracker="gru", hidden=256),
     "fiq-gru": dict(text="lstm", response="concat", tracker="gru", hidden=256),
     "fiq-gru-attention": dict(text="lstm", response="attention", tracker="gru", hidden=256),
+    "fiq-gru-minilm": dict(text="minilm", response="concat", tracker="gru", hidden=256),
     "st-avg": dict(text="gru", response="concat", tracker="mean"),
     "st-ewma": dict(text="gru", response="concat", tracker="ewma"),
     "st-lstm": dict(text="gru", response="concat", tracker="lstm", hidden=100),
@@ -91,13 +92,19 @@ class DialogAgent(nn.Module):
         """Inverse temperature of the training losses, capped at 100 (as in CLIP)."""
         return self.logit_scale.clamp(max=math.log(100.0)).exp()
 
+    @property
+    def needs_embedding(self) -> bool:
+        """Whether the agent reads the env's `feedback_embedding` observation."""
+        return self.config.text == "minilm"
+
     def initial_state(self, b: int, device=None):
         return self.tracker.initial_state(b, device or self.query.weight.device)
 
     def turn(self, tokens: torch.Tensor, visual: torch.Tensor, attrs: torch.Tensor, state,
              mask: torch.Tensor | None = None):
-        """One turn: `(B, L)` token ids, `(B, Dv)` and `(B, V)` features of the shown
-        item -> `(B, D)` query and the new state (unchanged where `mask` is False)."""
+        """One turn: the caption (`(B, L)` token ids, or `(B, 384)` sentence embeddings for
+        `text="minilm"`), `(B, Dv)` and `(B, V)` features of the shown item -> `(B, D)`
+        query and the new state (unchanged where `mask` is False)."""
         e = self.response(visual, attrs, self.text(tokens))
         h, state = self.tracker.step(e, state, mask)
         return self.query(h), state

@@ -30,8 +30,12 @@ def config_for_world(name: str, world: DialogWorld, **overrides) -> AgentConfig:
                         world.attributes.shape[1], type_index(world), **overrides)
 
 
-def obs_tensors(obs: dict[str, np.ndarray], device) -> tuple[torch.Tensor, ...]:
-    return (torch.as_tensor(obs["feedback"], device=device),
+def obs_tensors(obs: dict[str, np.ndarray], device, embedding: bool = False
+                ) -> tuple[torch.Tensor, ...]:
+    """(caption, shown item's features, its attributes) as tensors; the caption is token
+    ids, or the sentence embedding when `embedding`."""
+    text = obs["feedback_embedding"] if embedding else obs["feedback"]
+    return (torch.as_tensor(text, device=device),
             torch.as_tensor(obs["candidate_features"], device=device),
             torch.as_tensor(obs["candidate_attributes"], device=device))
 
@@ -50,6 +54,7 @@ class TorchPolicy:
         self.agent = agent.eval()
         self.device = torch.device(device)
         self.name = agent.config.name
+        self.needs_embedding = agent.needs_embedding
 
     def begin(self, core: BatchedDialogs) -> None:
         self.state = self.agent.initial_state(core.B, self.device)
@@ -57,5 +62,6 @@ class TorchPolicy:
     @torch.no_grad()
     def act(self, obs, infos, core: BatchedDialogs) -> np.ndarray:
         mask = torch.as_tensor(~core.done, device=self.device)
-        q, self.state = self.agent.turn(*obs_tensors(obs, self.device), self.state, mask)
+        q, self.state = self.agent.turn(*obs_tensors(obs, self.device, self.needs_embedding),
+                                        self.state, mask)
         return to_action(q)

@@ -3,6 +3,8 @@
 rnn  embedding -> GRU or LSTM -> max-pool over the caption's tokens -> linear
      (the VAL / Fashion IQ text encoders)
 cnn  embedding -> Conv1d -> ReLU -> max-pool -> linear (Guo et al. 2018's text CNN)
+minilm  linear projection of the frozen all-MiniLM-L6-v2 caption embedding that the env
+     emits with `feedback_embedding=True` (any free-form text can be embedded)
 """
 
 from __future__ import annotations
@@ -54,4 +56,9 @@ def make_text_encoder(kind: str, vocab_size: int, embed_dim: int, hidden: int,
         return RNNTextEncoder(vocab_size, embed_dim, hidden, out_dim, cell=kind)
     if kind == "cnn":
         return CNNTextEncoder(vocab_size, embed_dim, hidden, out_dim)
-    raise ValueError(f"unknown text encoder {kind!r}; expected 'gru', 'lstm' or 'cnn'")
+    if kind == "minilm":
+        from simulators.sentence import EMBEDDING_DIM
+
+        return nn.Linear(EMBEDDING_DIM, out_dim)
+    raise ValueError(f"unknown text encoder {kind!r}; expected 'gru', 'lstm', 'cnn' or "
+                     f"'minilm'")

@@ -41,7 +41,8 @@ class BatchedDialogs:
 
     def __init__(self, world: DialogWorld, batch_size: int, split: str = "train",
                  max_turns: int = 10, reward: str = "rank_percentile_gain",
-                 success_bonus: float = 1.0, exclude_shown: bool = True, max_tokens: int = 24):
+                 success_bonus: float = 1.0, exclude_shown: bool = True, max_tokens: int = 24,
+                 feedback_embedding: bool = False):
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
         if split not in SPLITS:
@@ -74,6 +75,14 @@ class BatchedDialogs:
         self.rngs: list[np.random.Generator | None] = [None] * b
         self.shoppers = [TemplateSimulator(world.simulator) for _ in range(b)]
         self.history: list[list[Feedback]] = [[] for _ in range(b)]
+        # Optional: a frozen sentence encoder's embedding of each dialog's last caption.
+        self.feedback_embedding = feedback_embedding
+        self.encoder = None
+        if feedback_embedding:
+            from simulators.sentence import sentence_encoder
+
+            self.encoder = sentence_encoder()
+            self.embedding = np.zeros((b, self.encoder.dim), dtype=np.float32)
         # Learners that read the core's state directly can switch per-turn info dicts off.
         self.with_infos = True
 
@@ -88,6 +97,8 @@ class BatchedDialogs:
             "candidate_attributes": gym.spaces.Box(0.0, 1.0, (w.attributes.shape[1],),
                                                    np.float32),
             "turn": gym.spaces.Box(0.0, float(self.max_turns), (1,), np.float32),
+            **({"feedback_embedding": gym.spaces.Box(-1.0, 1.0, (self.encoder.dim,), np.float32)}
+               if self.encoder is not None else {}),
         })
 
     def action_space(self) -> gym.spaces.Box:
@@ -125,10 +136,19 @@ class BatchedDialogs:
 
     def observations(self) -> dict[str, np.ndarray]:
         c = self.candidate
-        return {"feedback": self.tokens.copy(),
-                "candidate_features": self.world.visual[c],
-                "candidate_attributes": self.world.attributes[c],
-                "turn": self.turn.astype(np.float32)[:, None]}
+        obs = {"feedback": self.tokens.copy(),
+               "candidate_features": self.world.visual[c],
+               "candidate_attributes": self.world.attributes[c],
+               "turn": self.turn.astype(np.float32)[:, None]}
+        if self.encoder is not None:
+            obs["feedback_embedding"] = self.embedding.copy()
+        return obs
+
+    def _embed(self, rows) -> None:
+        if self.encoder is not None and len(rows):
+            rows = np.asarray(rows, dtype=np.int64)
+            self.embedding[rows] = self.encoder.encode([self.history[i][-1].text
+                                                        for i in rows])
 
     def infos(self, rows: Sequence[int] | None = None) -> list[dict]:
         rows = range(self.B) if rows is None else rows
@@ -188,6 +208,7 @@ class BatchedDialogs:
             shopper = self.shoppers[i]
             shopper.reset(t, rng)
             self._set_feedback(i, shopper.feedback(c, ()))
+        self._embed(rows)
         # Initial rank: the shown item's own features as the query (no memory, no language).
         anchor = self.world.db.items[self.candidate[rows]]
         ex = self.shown[rows, :1] if self.exclude_shown else None
@@ -266,6 +287,7 @@ class BatchedDialogs:
             self._set_feedback(i, fb)
             if self.with_infos:
                 infos[i] = self._info(i)
+        self._embed(rows)
         return self.observations(), rew, term, trunc, infos
 
     # ------------------------------------------------------------------ copies
@@ -276,7 +298,9 @@ class BatchedDialogs:
         rows = np.arange(self.B) if rows is None else np.asarray(rows, dtype=np.int64)
         new = BatchedDialogs(self.world, len(rows), self.split, self.max_turns,
                              self.reward_kind, self.success_bonus, self.exclude_shown,
-                             self.max_tokens)
+                             self.max_tokens, self.feedback_embedding)
+        if self.encoder is not None:
+            new.embedding = self.embedding[rows].copy()
         for name in ("target", "candidate", "shown", "turn", "rank", "initial_rank", "done",
                      "success", "tokens"):
             setattr(new, name, getattr(self, name)[rows].copy())

@@ -23,6 +23,8 @@ direction is expressible. Non-finite or wrongly shaped actions raise `ValueError
 | `candidate_features`   | Box(lo, hi, (Dv,))     | visual features of the shown item      |
 | `candidate_attributes` | Box(0, 1, (V,))        | attributes of the shown item, as seen  |
 | `turn`                 | Box(0, T, (1,))        | turn index (0 after reset)             |
+| `feedback_embedding`   | Box(-1, 1, (384,))     | only with `feedback_embedding=True`:   |
+|                        |                        | all-MiniLM-L6-v2 embedding of the text |
 
 `info` (plain values): `text`, `mode`, `mentions` (type, slot, value, relation,
 ref_level, noise), `candidate`, `candidate_id`, `target_rank` (0-based, among items not
@@ -52,6 +54,7 @@ Terminated when the target is shown. Truncated after `max_turns` turns (register
 reward="rank_percentile_gain", success_bonus=1.0, exclude_shown=True, metric="ip"|"cosine",
 visual="pixels"|"attributes", visual_dim=128, n_items=10000, catalog_seed=0,
 simulator=TemplateConfig(...) or dict, lexicon="train"|"test", max_tokens=24,
+feedback_embedding=False (needs the `text` extra),
 world=DialogWorld (a prebuilt world, e.g. over a real catalog), render_mode="ansi"|"rgb_array")`
 
 ## Vectorized
@@ -84,7 +87,8 @@ def core_from_kwargs(batch_size: int, world: DialogWorld | None = None, split: s
                      visual_dim: int = 128, n_items: int = 10_000, catalog_seed: int = 0,
                      index: str = "flat", attribute_weight: float = 1.0,
                      simulator: TemplateConfig | dict | None = None, lexicon: str | None = None,
-                     progress: bool = False) -> BatchedDialogs:
+                     feedback_embedding: bool = False, progress: bool = False
+                     ) -> BatchedDialogs:
     """Build (or reuse) the world for these arguments and a batched core over it."""
     if world is None:
         sim = simulator if isinstance(simulator, TemplateConfig) else \
@@ -97,7 +101,7 @@ def core_from_kwargs(batch_size: int, world: DialogWorld | None = None, split: s
                                        simulator=sim), progress=progress)
     return BatchedDialogs(world, batch_size, split=split, max_turns=max_turns, reward=reward,
                           success_bonus=success_bonus, exclude_shown=exclude_shown,
-                          max_tokens=max_tokens)
+                          max_tokens=max_tokens, feedback_embedding=feedback_embedding)
 
 
 class FashionDialogEnv(gym.Env):

@@ -40,7 +40,8 @@ def run_protocol(world: DialogWorld, policy: DialogPolicy, pairs, split: str = "
     bar = tqdm(total=e, desc=f"eval {policy.name}", unit="dialog", disable=not progress)
     for lo in range(0, e, batch_size):
         hi = min(e, lo + batch_size)
-        core = BatchedDialogs(world, hi - lo, split=split, max_turns=max_turns)
+        core = BatchedDialogs(world, hi - lo, split=split, max_turns=max_turns,
+                              feedback_embedding=getattr(policy, "needs_embedding", False))
         obs, infos = core.reset(
             seeds=[seed * 1_000_000 + k for k in range(lo, hi)],
             options=[{"target": int(t), "first_candidate": int(c)} for t, c in pairs[lo:hi]])

@@ -32,8 +32,8 @@ class Args:
     """Training of one agent."""
 
     agent: str = "fashionntm"
-    """Agent: guo-gru, fiq-gru, fiq-gru-attention, st-avg, st-ewma, st-lstm, fashionntm,
-    vanilla-ntm."""
+    """Agent: guo-gru, fiq-gru, fiq-gru-attention, fiq-gru-minilm, st-avg, st-ewma, st-lstm,
+    fashionntm, vanilla-ntm."""
     learners: list[str] = field(default_factory=lambda: ["supervised"])
     """Learner stages in order: supervised, reinforce, rollout."""
     steps: list[int] = field(default_factory=lambda: [500])

@@ -41,11 +41,12 @@ class LearnerConfig:
     """Steps between checkpoints."""
 
 
-def new_batch(world: DialogWorld, cfg: LearnerConfig, seed: int, stage: int, step: int
-              ) -> tuple[BatchedDialogs, dict]:
+def new_batch(world: DialogWorld, cfg: LearnerConfig, seed: int, stage: int, step: int,
+              embedding: bool = False) -> tuple[BatchedDialogs, dict]:
     """A fresh batch of training dialogs, seeded by (seed, stage, step) only — so a resumed
     run sees exactly the batches an uninterrupted run would."""
-    core = BatchedDialogs(world, cfg.batch, split="train", max_turns=cfg.turns)
+    core = BatchedDialogs(world, cfg.batch, split="train", max_turns=cfg.turns,
+                          feedback_embedding=embedding)
     core.with_infos = False
     base = ((seed * 100 + stage) * 1_000_000 + step) * cfg.batch
     obs, _ = core.reset(seeds=[base + i for i in range(cfg.batch)])
@@ -79,7 +80,7 @@ def start_batch(agent, world: DialogWorld, items: torch.Tensor, cfg: LearnerConf
     """What every learner step begins with: the batch of dialogs, its first observation,
     the step's torch generator, the targets and the agent's initial state."""
     device = items.device
-    core, obs = new_batch(world, cfg, seed, stage, step)
+    core, obs = new_batch(world, cfg, seed, stage, step, agent.needs_embedding)
     gen = torch_generator(device, seed, stage, step)
     targets = torch.as_tensor(core.target, device=device)
     return core, obs, gen, targets, agent.initial_state(core.B, device)

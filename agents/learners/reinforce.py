@@ -38,7 +38,7 @@ class Reinforce:
         for _ in range(cfg.turns):
             active_np = ~core.done
             active = torch.as_tensor(active_np, device=device)
-            q, state = agent.turn(*obs_tensors(obs, device), state, active)
+            q, state = agent.turn(*obs_tensors(obs, device, agent.needs_embedding), state, active)
             sup.append(retrieval_loss(cfg.loss, q[active], targets[active], items,
                                       agent.scale(), gen))
             scores = mask_shown(F.normalize(q, dim=1) @ items.T, core.shown)  # (B, N)

