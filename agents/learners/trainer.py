@@ -12,12 +12,10 @@ resumed run trains on exactly the batches an uninterrupted run would.
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import asdict
 from pathlib import Path
 
-import numpy as np
 import torch
 from tqdm.auto import tqdm
 
@@ -126,20 +124,3 @@ def train(agent: DialogAgent, world: DialogWorld, stages: list[tuple[str, Learne
     save_checkpoint(out / "final", agent, extra={"stages": [
         {"learner": n, **asdict(c)} for n, c in stages], "seed": seed})
     return agent
-
-
-def training_history(out: str | Path) -> list[dict]:
-    """Per-step statistics of every stage, from the checkpoints' JSON."""
-    rows = []
-    for meta in sorted(Path(out).glob("stage*/checkpoint/checkpoint.json")):
-        extra = json.loads(meta.read_text())["extra"]
-        rows += [{"stage": extra["stage"], "learner": extra["learner_name"], **h}
-                 for h in extra.get("history", [])]
-    return rows
-
-
-def seconds_per_step(out: str | Path) -> float:
-    vals = [json.loads(m.read_text())["extra"].get("seconds", np.nan) /
-            max(1, json.loads(m.read_text())["extra"]["step"])
-            for m in Path(out).glob("stage*/checkpoint/checkpoint.json")]
-    return float(np.nanmean(vals)) if vals else float("nan")
