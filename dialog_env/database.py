@@ -146,10 +146,6 @@ class RetrievalDB:
                              f"{t[(t < 0) | (t >= self.n)][:5].tolist()}")
         return t
 
-    def scores(self, queries: np.ndarray) -> np.ndarray:
-        """Exact `(B, N)` scores."""
-        return self._check_queries(queries) @ self.items.T
-
     def rank_and_best(self, queries: np.ndarray, targets, exclude: Exclude = None
                       ) -> tuple[np.ndarray, np.ndarray]:
         """Exact rank of each query's target among non-excluded items, and the best

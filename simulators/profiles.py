@@ -54,7 +54,3 @@ class AttributeProfiles:
         self.multi = np.zeros(a.shape, dtype=bool)
         self.multi[:, multi_cols] = scores[:, multi_cols] >= threshold
         self.slot_index = {s.name: k for k, s in enumerate(self.single_slots)}
-
-    def value_names(self, item: int) -> set[str]:
-        names = {self.vocab.names[j] for j in self.single[item] if j >= 0}
-        return names | {self.vocab.names[j] for j in np.flatnonzero(self.multi[item])}

@@ -128,18 +128,6 @@ class Catalog:
         """Names of the attribute values item `i` has."""
         return [self.vocab.names[j] for j in np.flatnonzero(self.attributes[i])]
 
-    def ordinal_level_name(self, i: int, o: int) -> str | None:
-        level = int(self.ordinal[i, o])
-        if level < 0:
-            return None
-        return self.ordinal_levels[o][self.categories[self.category[i]]][level]
-
-    def describe(self, i: int) -> dict:
-        """Plain-value description of item `i` (for transcripts and `info`)."""
-        return {"index": int(i), "id": str(self.item_ids[i]),
-                "category": self.categories[self.category[i]],
-                "title": str(self.titles[i]), "attributes": self.attribute_names(i)}
-
     def statistics(self) -> dict:
         """Counts per split, category and attribute value; ordinal level histograms."""
         counts = self.attributes.sum(0)

@@ -274,8 +274,8 @@ def _shoe_masks(a: set[str], c: _Canvas) -> tuple[Image.Image, Image.Image, dict
     return upper, sole, geo
 
 
-def _decorate(img: Image.Image, mask: Image.Image, fill, a: set[str], phase: float,
-              is_shoe: bool) -> Image.Image:
+def _decorate(img: Image.Image, mask: Image.Image, fill, a: set[str], phase: float
+              ) -> Image.Image:
     """Fill colour, pattern, fabric texture, extras and shine inside `mask`."""
     r = img.size[0]
     layer = Image.new("RGB", (r, r), fill)
@@ -420,14 +420,14 @@ def render_item(category: str, attributes: set[str], nuisance: np.ndarray,
     img = Image.new("RGB", (r, r), bg)
     if category == "shoes":
         upper, sole, geo = _shoe_masks(a, c)
-        img = _decorate(img, upper, fill, a, phase, True)
+        img = _decorate(img, upper, fill, a, phase)
         sole_col = (245, 245, 240) if geo["sil"] == "sneaker" else (
             (70, 50, 35) if _luma(fill) > 90 else (150, 120, 90))
         img.paste(sole_col, mask=sole)
         _shoe_parts(ImageDraw.Draw(img), a, geo, fill, c)
     else:
         mask, geo = _garment_masks(category, a, c)
-        img = _decorate(img, mask, fill, a, phase, False)
+        img = _decorate(img, mask, fill, a, phase)
         _garment_parts(ImageDraw.Draw(img), a, geo, fill, c, category)
     # Nuisance: scale, rotation and shift about the centre, background fill.
     cos, sin = math.cos(math.radians(rot)), math.sin(math.radians(rot))
