@@ -205,9 +205,13 @@ class BatchedDialogs:
             self.done[i] = False
             self.success[i] = False
             self.history[i] = []
-            shopper = self.shoppers[i]
-            shopper.reset(t, rng)
-            self._set_feedback(i, shopper.feedback(c, ()))
+            self.shoppers[i].reset(t, rng)
+        # Captions after all dialogs are set up, with their differences computed as a batch
+        # (each dialog draws from its own generator, so the order changes nothing).
+        diffs = self.world.simulator.batch_differences(self.target[rows], self.candidate[rows])
+        for k, i in enumerate(rows.tolist()):
+            self._set_feedback(i, self.shoppers[i].feedback(int(self.candidate[i]), (),
+                                                            diffs[k]))
         self._embed(rows)
         # Initial rank: the shown item's own features as the query (no memory, no language).
         anchor = self.world.db.items[self.candidate[rows]]

@@ -197,7 +197,7 @@ class TemplateSimulator:
                 out.append(_Diff(names[k], "single", a, c, tl[k], cl[k] if same_cat else -1,
                                  weights[k]))
             k += 1
-        for j in tm ^ cm:
+        for j in sorted(tm ^ cm):  # column order, as batch_differences
             slot = w._multi_slot_of[j]
             out.append(_Diff(slot, "add" if j in tm else "remove", j, j, -1, -1,
                              w.multi_weight[slot]))

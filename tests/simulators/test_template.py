@@ -190,3 +190,14 @@ def test_simulator_matches_fashion_iq_statistics(shared_data, small_catalog):
     for k in ("colour", "comparative", "and_with", "negation"):
         assert abs(sim["shares"][k] - ref["shares"][k]) < 0.05, k
     assert js_divergence(sim["length_hist"], ref["length_hist"]) < 0.02
+
+
+def test_batched_differences_equal_single_ones(small_catalog):
+    sim = TemplateSimulator.for_catalog(small_catalog)
+    rng = np.random.default_rng(0)
+    targets = rng.integers(0, len(small_catalog), 300)
+    cands = rng.integers(0, len(small_catalog), 300)
+    batch = sim.world.batch_differences(targets, cands)
+    for t, c, diffs in zip(targets, cands, batch):
+        sim.reset(int(t), rng)
+        assert sim.differences(int(c)) == diffs
