@@ -164,6 +164,8 @@ class BatchedDialogs:
         `options[k]` may give `target` and `first_candidate` item indices."""
         rows = np.arange(self.B) if rows is None else np.asarray(rows, dtype=np.int64)
         n_items = self.world.n_items
+        for opt in options or ():  # validate everything before changing any dialog
+            self._check_options(opt or {}, n_items)
         for k, i in enumerate(rows):
             if rngs is not None:
                 self.rngs[i] = rngs[k]
@@ -173,22 +175,13 @@ class BatchedDialogs:
                 self.rngs[i] = seeding.np_random(None)[0]
             rng = self.rngs[i]
             opt = (options[k] if options is not None else None) or {}
-            unknown = set(opt) - {"target", "first_candidate"}
-            if unknown:
-                raise ValueError(f"unknown reset options {sorted(unknown)}; expected "
-                                 f"'target' and/or 'first_candidate'")
             if "target" in opt:
                 t = int(opt["target"])
-                if not 0 <= t < n_items:
-                    raise ValueError(f"options['target'] = {t} out of range 0..{n_items - 1}")
             else:
                 pool = self.world.split_items[self.split]
                 t = int(pool[rng.integers(len(pool))])
             if "first_candidate" in opt:
                 c = int(opt["first_candidate"])
-                if not 0 <= c < n_items:
-                    raise ValueError(f"options['first_candidate'] = {c} out of range "
-                                     f"0..{n_items - 1}")
                 if c == t:
                     raise ValueError("options['first_candidate'] must differ from the target")
             else:
@@ -219,6 +212,20 @@ class BatchedDialogs:
         self.rank[rows] = self.world.db.rank_and_best(anchor, self.target[rows], ex)[0]
         self.initial_rank[rows] = self.rank[rows]
         return self.observations(), self.infos(rows)
+
+    @staticmethod
+    def _check_options(opt: dict, n_items: int) -> None:
+        unknown = set(opt) - {"target", "first_candidate"}
+        if unknown:
+            raise ValueError(f"unknown reset options {sorted(unknown)}; expected "
+                             f"'target' and/or 'first_candidate'")
+        for key in ("target", "first_candidate"):
+            if key in opt and not 0 <= int(opt[key]) < n_items:
+                raise ValueError(f"options[{key!r}] = {opt[key]} out of range "
+                                 f"0..{n_items - 1}")
+        if "target" in opt and "first_candidate" in opt and \
+                int(opt["target"]) == int(opt["first_candidate"]):
+            raise ValueError("options['first_candidate'] must differ from the target")
 
     # ------------------------------------------------------------------ turns
     def step(self, queries, rows: Sequence[int] | None = None):

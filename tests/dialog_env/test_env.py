@@ -232,3 +232,14 @@ def test_feedback_embedding_observation(small_world):
     assert np.allclose(obs["feedback_embedding"], sentence_encoder().encode([info["text"]])[0])
     check_env(env.unwrapped, skip_render_check=True)
     sb3_check_env(env.unwrapped)
+
+
+def test_a_bad_reset_option_changes_no_dialog(small_world):
+    core = BatchedDialogs(small_world, 3)
+    core.reset(seeds=[0, 1, 2])
+    before = (core.target.copy(), core.turn.copy(), [h[-1].text for h in core.history])
+    with pytest.raises(ValueError, match="out of range"):
+        core.reset(seeds=[5, 6, 7], options=[{"target": 1}, {"target": 2},
+                                             {"target": 10**9}])
+    assert np.array_equal(core.target, before[0]) and np.array_equal(core.turn, before[1])
+    assert [h[-1].text for h in core.history] == before[2]
