@@ -6,6 +6,7 @@ import numpy as np
 import torch
 
 from agents.model import AgentConfig, DialogAgent
+from agents.reference import to_box
 from dialog_env.batched import BatchedDialogs
 from dialog_env.world import DialogWorld
 
@@ -42,9 +43,7 @@ def obs_tensors(obs: dict[str, np.ndarray], device, embedding: bool = False
 
 def to_action(q: torch.Tensor) -> np.ndarray:
     """Queries scaled into the action box (ranking is scale invariant)."""
-    q = q.detach().float().cpu().numpy()
-    m = np.abs(q).max(axis=1, keepdims=True)
-    return (q / np.where(m > 0, m, 1.0)).astype(np.float32)
+    return to_box(q.detach().float().cpu().numpy())
 
 
 class TorchPolicy:

@@ -16,7 +16,7 @@ from dialog_env.batched import BatchedDialogs
 from dialog_env.catalog.schema import SLOT_BY_NAME
 
 
-def _to_box(q: np.ndarray) -> np.ndarray:
+def to_box(q: np.ndarray) -> np.ndarray:
     """Scale each query into [-1, 1] (ranking is scale invariant)."""
     m = np.abs(q).max(axis=1, keepdims=True)
     return (q / np.where(m > 0, m, 1.0)).astype(np.float32)
@@ -38,7 +38,7 @@ class RandomAgent:
         pass
 
     def act(self, obs, infos, core: BatchedDialogs) -> np.ndarray:
-        return _to_box(self.rng.normal(size=(core.B, core.world.dim)))
+        return to_box(self.rng.normal(size=(core.B, core.world.dim)))
 
 
 class AnchorAgent:
@@ -48,7 +48,7 @@ class AnchorAgent:
         pass
 
     def act(self, obs, infos, core: BatchedDialogs) -> np.ndarray:
-        return _to_box(item_vectors(obs, core))
+        return to_box(item_vectors(obs, core))
 
 
 class OracleAttributesAgent:
@@ -111,4 +111,4 @@ class OracleAttributesAgent:
                     for level in range(max(lo, 0), min(hi, len(levels) - 1) + 1):
                         c[self.vocab.index(levels[level])] += 1.0
             q[i, v_dim:] += c / w_att
-        return _to_box(q)
+        return to_box(q)

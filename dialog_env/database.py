@@ -230,6 +230,13 @@ class RetrievalDB:
         """Exact 0-based rank of each query's target (see the module docstring)."""
         return self.rank_and_best(queries, targets, exclude)[0]
 
+    def _row_scores(self, q_row: np.ndarray, excluded: set[int]) -> np.ndarray:
+        """Exact scores of one query over all items, excluded items at -inf."""
+        scores = q_row @ self.items.T
+        if excluded:
+            scores[list(excluded)] = -np.inf
+        return scores
+
     def topk(self, queries: np.ndarray, k: int, exclude: Exclude = None
              ) -> tuple[np.ndarray, np.ndarray]:
         """The `k` best non-excluded items per query, best first (ties by index):
@@ -256,9 +263,7 @@ class RetrievalDB:
             else:
                 c = None
             if c is None:
-                row_scores = q[r] @ self.items.T
-                if excluded:
-                    row_scores[list(excluded)] = -np.inf
+                row_scores = self._row_scores(q[r], excluded)
                 m = min(k, self.n)
                 c = np.argpartition(-row_scores, m - 1)[:m] if m < self.n else np.arange(self.n)
                 c = c[np.isfinite(row_scores[c])]
@@ -272,9 +277,7 @@ class RetrievalDB:
                 order = np.lexsort((c, -sc))
                 c, sc = c[order], sc[order]
                 if len(c) > k and sc[k - 1] == sc[k]:  # tie straddles the cut: be exact
-                    row_scores = q[r] @ self.items.T
-                    if excluded:
-                        row_scores[list(excluded)] = -np.inf
+                    row_scores = self._row_scores(q[r], excluded)
                     c = np.flatnonzero(row_scores >= sc[k - 1])
                     sc = row_scores[c]
             order = np.lexsort((c, -sc))[:k]

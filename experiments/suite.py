@@ -24,6 +24,7 @@ import numpy as np
 import tyro
 
 from dialog_env.cache import atomic_write_json, atomic_write_text
+from experiments.summary import ci_cell
 
 AGENTS = ("guo-gru", "fiq-gru", "fiq-gru-attention", "st-avg", "st-ewma", "st-lstm",
           "fashionntm", "vanilla-ntm")
@@ -262,10 +263,6 @@ def main(args: Args) -> dict:
     return summary
 
 
-def _cell(m: dict, t: int) -> str:
-    return f"{100 * m['mean'][t]:.1f} [{100 * m['lo'][t]:.1f}, {100 * m['hi'][t]:.1f}]"
-
-
 def write_report(args: Args, results: dict[str, dict], wall: float) -> None:
     from experiments.plot import plot
 
@@ -292,10 +289,10 @@ def write_report(args: Args, results: dict[str, dict], wall: float) -> None:
         seeds = " / ".join(f"{100 * x:.1f}" for x in r.get("recall@10_last_per_seed", []))
         sps = f"{r['seconds_per_step']:.2f}" if "seconds_per_step" in r else ""
         lines.append(
-            f"| {r['agent']} | {_cell(p['recall@1'], last)} | {_cell(p['recall@5'], last)} | "
-            f"{_cell(p['recall@8'], last)} | {_cell(p['recall@10'], last)} | "
-            f"{_cell(p['recall@50'], last)} | {fnt:.1f} | {_cell(p['recall@10'], 1)} | "
-            f"{_cell(p['recall@10'], 3)} | {_cell(p['recall@10'], 5)} | {seeds} | "
+            f"| {r['agent']} | {ci_cell(p['recall@1'], last)} | {ci_cell(p['recall@5'], last)} | "
+            f"{ci_cell(p['recall@8'], last)} | {ci_cell(p['recall@10'], last)} | "
+            f"{ci_cell(p['recall@50'], last)} | {fnt:.1f} | {ci_cell(p['recall@10'], 1)} | "
+            f"{ci_cell(p['recall@10'], 3)} | {ci_cell(p['recall@10'], 5)} | {seeds} | "
             f"{r.get('device', '')} | {sps} | "
             f"{1000 * r['inference_seconds_per_dialog']:.2f} |")
     timing = sorted({r.get("timing_device", "") for r in main_rows if "seconds_per_step" in r})
@@ -313,7 +310,7 @@ def write_report(args: Args, results: dict[str, dict], wall: float) -> None:
             o = r["overrides"]
             lines.append(f"| {o['memories']} | {o['slots']}x{o['width']} | "
                          f"{50 * (p['recall@5']['mean'][last] + p['recall@8']['mean'][last]):.1f}"
-                         f" | {_cell(p['recall@10'], last)} | "
+                         f" | {ci_cell(p['recall@10'], last)} | "
                          f"{1000 * r['latency_seconds_per_dialog']:.2f} | "
                          f"{r['parameters']:,} |")
         plot_memories(sweep, args.out / "memories_vs_time.png", last)
