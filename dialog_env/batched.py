@@ -2,8 +2,11 @@
 
 `BatchedDialogs` runs B dialogs with exactly the semantics of `FashionDialogEnv` (which is
 this core with B = 1): one seeded generator per dialog drives target sampling, the first
-candidate and the shopper; all B queries are ranked with one matrix product. Ranks are
-exact and independent of batching, so a dialog in a batch equals the same dialog run alone.
+candidate and the shopper (its uniforms for every turn are drawn at reset); all B queries
+are ranked with one matrix product, and the shopper's captions are planned and turned into
+token ids for all B dialogs at once. Caption text and mentions are built only when read
+(`feedback(i)`, `history`, info dicts). Ranks are exact and independent of batching, so a
+dialog in a batch equals the same dialog run alone.
 
 Lower-level calls for learners:
   `show(candidates, queries)`  show an explicit item per dialog (top-k sampling policy
@@ -32,7 +35,7 @@ from dialog_env.catalog.schema import SPLITS
 from dialog_env.rewards import REWARDS, rank_percentile, reward
 from dialog_env.world import DialogWorld
 from simulators.base import Feedback
-from simulators.template import TemplateSimulator
+from simulators.template import N_UNIFORMS, PLAN_WIDTH
 from simulators.vocab import PAD
 
 
@@ -62,6 +65,16 @@ class BatchedDialogs:
         self._vis_hi = float(np.ceil(world.visual.max()))
         self._category_items = [world.catalog.indices(category=c)
                                 for c in world.catalog.categories]
+        # Items grouped by category (ascending within each), for drawing first candidates.
+        # A category with a single item draws from all items instead.
+        self._groups = [g if len(g) > 1 else np.arange(world.n_items)
+                        for g in self._category_items]
+        self._by_category = np.concatenate(self._groups)
+        self._category_size = np.array([len(g) for g in self._groups])
+        self._category_start = np.cumsum(self._category_size) - self._category_size
+        self._category_pos = np.zeros(world.n_items, dtype=np.int64)  # position in its group
+        for own, group in zip(self._category_items, self._groups):
+            self._category_pos[own] = np.searchsorted(group, own)
         b = batch_size
         self.target = np.full(b, -1, dtype=np.int64)
         self.candidate = np.full(b, -1, dtype=np.int64)
@@ -73,8 +86,14 @@ class BatchedDialogs:
         self.success = np.zeros(b, dtype=bool)
         self.tokens = np.zeros((b, max_tokens), dtype=np.int64)
         self.rngs: list[np.random.Generator | None] = [None] * b
-        self.shoppers = [TemplateSimulator(world.simulator) for _ in range(b)]
-        self.history: list[list[Feedback]] = [[] for _ in range(b)]
+        # The shopper's random numbers: drawn from each dialog's generator at reset, one
+        # row of N_UNIFORMS per turn; and the requests it has made (for repeats).
+        self.uniforms = np.zeros((b, max_turns + 1, N_UNIFORMS))
+        self.asked = np.zeros((b, len(world.catalog.vocab)), dtype=np.int8)
+        # Each turn's caption plan; its text and mentions are built when first read
+        # (`feedback`, `history`, infos): learners only need the token ids.
+        self.plans = np.full((b, max_turns + 1, PLAN_WIDTH), -1, dtype=np.int64)
+        self._feedback: list[list[Feedback]] = [[] for _ in range(b)]
         # Optional: a frozen sentence encoder's embedding of each dialog's last caption.
         self.feedback_embedding = feedback_embedding
         self.encoder = None
@@ -83,7 +102,8 @@ class BatchedDialogs:
 
             self.encoder = sentence_encoder()
             self.embedding = np.zeros((b, self.encoder.dim), dtype=np.float32)
-        # Learners that read the core's state directly can switch per-turn info dicts off.
+        # Learners that read the core's state directly can switch info dicts off (reset and
+        # step then return None per dialog).
         self.with_infos = True
 
     # ------------------------------------------------------------------ spaces
@@ -119,14 +139,39 @@ class BatchedDialogs:
                              f"dimensions {cols}); queries must be finite")
         return q
 
-    def _set_feedback(self, i: int, fb: Feedback) -> None:
-        self.history[i].append(fb)
-        ids = fb.tokens[: self.max_tokens]
-        self.tokens[i] = PAD
-        self.tokens[i, : len(ids)] = ids
+    def _speak(self, rows: np.ndarray) -> None:
+        """The shopper's captions about the shown items of dialogs `rows`, as one batch."""
+        turn = self.turn[rows]
+        plans, tokens, (k, values, codes), built = self.world.simulator.speak(
+            self.target[rows], self.candidate[rows], self.uniforms[rows, turn],
+            self.asked[rows])
+        self.asked[rows[k], values] = codes
+        self.plans[rows, turn] = plans
+        if built is not None:  # keep the captions the shopper built anyway
+            for i, t, fb in zip(rows.tolist(), turn.tolist(), built):
+                if len(self._feedback[i]) == t:
+                    self._feedback[i].append(fb)
+        width = min(tokens.shape[1], self.max_tokens)
+        self.tokens[rows] = PAD
+        self.tokens[rows, :width] = tokens[:, :width]
+        self._embed(rows)
+
+    def feedback(self, i: int) -> list[Feedback]:
+        """Dialog `i`'s captions so far (oldest first), built from their plans."""
+        done = self._feedback[i]
+        if self.target[i] < 0:
+            return done
+        for k in range(len(done), int(self.turn[i]) + 1):
+            done.append(self.world.simulator.caption(self.plans[i, k], self.uniforms[i, k]))
+        return done
+
+    @property
+    def history(self) -> list[list[Feedback]]:
+        """Every dialog's captions so far (see `feedback`)."""
+        return [self.feedback(i) for i in range(self.B)]
 
     def _info(self, i: int) -> dict:
-        fb = self.history[i][-1]
+        fb = self.feedback(i)[-1]
         c = int(self.candidate[i])
         return {"text": fb.text, "mode": fb.mode, "mentions": [m.to_dict() for m in fb.mentions],
                 "candidate": c, "candidate_id": str(self.world.catalog.item_ids[c]),
@@ -147,7 +192,7 @@ class BatchedDialogs:
     def _embed(self, rows) -> None:
         if self.encoder is not None and len(rows):
             rows = np.asarray(rows, dtype=np.int64)
-            self.embedding[rows] = self.encoder.encode([self.history[i][-1].text
+            self.embedding[rows] = self.encoder.encode([self.feedback(i)[-1].text
                                                         for i in rows])
 
     def infos(self, rows: Sequence[int] | None = None) -> list[dict]:
@@ -164,57 +209,70 @@ class BatchedDialogs:
         `options[k]` may give `target` and `first_candidate` item indices."""
         rows = np.arange(self.B) if rows is None else np.asarray(rows, dtype=np.int64)
         n_items = self.world.n_items
+        pool = self.world.split_items[self.split]
         for opt in options or ():  # validate everything before changing any dialog
-            self._check_options(opt or {}, n_items)
-        for k, i in enumerate(rows):
+            self._check_options(opt or {}, n_items, pool)
+        n, t1 = len(rows), self.max_turns + 1
+        # Per dialog, from its own generator: 2 uniforms for the target and the first
+        # candidate, then the shopper's uniforms of every turn.
+        draws = np.empty((n, 2 + t1 * N_UNIFORMS))
+        for k, i in enumerate(rows.tolist()):
             if rngs is not None:
                 self.rngs[i] = rngs[k]
             elif seeds is not None and seeds[k] is not None:
                 self.rngs[i] = seeding.np_random(int(seeds[k]))[0]
             elif self.rngs[i] is None:
                 self.rngs[i] = seeding.np_random(None)[0]
-            rng = self.rngs[i]
-            opt = (options[k] if options is not None else None) or {}
-            if "target" in opt:
-                t = int(opt["target"])
-            else:
-                pool = self.world.split_items[self.split]
-                t = int(pool[rng.integers(len(pool))])
-            if "first_candidate" in opt:
-                c = int(opt["first_candidate"])
-                if c == t:
-                    raise ValueError("options['first_candidate'] must differ from the target")
-            else:
-                pool = self._category_items[self.world.catalog.category[t]]
-                if len(pool) < 2:
-                    pool = np.arange(n_items)
-                c = t
-                while c == t:
-                    c = int(pool[rng.integers(len(pool))])
-            self.target[i], self.candidate[i] = t, c
-            self.shown[i] = -1
-            self.shown[i, 0] = c
-            self.turn[i] = 0
-            self.done[i] = False
-            self.success[i] = False
-            self.history[i] = []
-            self.shoppers[i].reset(t, rng)
-        # Captions after all dialogs are set up, with their differences computed as a batch
-        # (each dialog draws from its own generator, so the order changes nothing).
-        diffs = self.world.simulator.batch_differences(self.target[rows], self.candidate[rows])
-        for k, i in enumerate(rows.tolist()):
-            self._set_feedback(i, self.shoppers[i].feedback(int(self.candidate[i]), (),
-                                                            diffs[k]))
-        self._embed(rows)
+            self.rngs[i].random(out=draws[k])
+        target = pool[(draws[:, 0] * len(pool)).astype(np.int64)]
+        # First candidate: uniform over the target's category without the target.
+        cat = self.world.catalog.category[target]
+        j = (draws[:, 1] * (self._category_size[cat] - 1)).astype(np.int64)
+        j += j >= self._category_pos[target]
+        cand = self._by_category[self._category_start[cat] + j]
+        for k, opt in enumerate(options or ()):
+            if opt and "target" in opt:
+                target[k] = int(opt["target"])
+                cat[k] = self.world.catalog.category[target[k]]
+                if "first_candidate" not in opt:
+                    cand[k] = self._other_item(self._groups[cat[k]], target[k], draws[k, 1])
+            if opt and "first_candidate" in opt:
+                cand[k] = int(opt["first_candidate"])
+                if "target" not in opt:  # a target other than the given candidate
+                    target[k] = self._other_item(pool, cand[k], draws[k, 0])
+        self.target[rows], self.candidate[rows] = target, cand
+        self.shown[rows] = -1
+        self.shown[rows, 0] = cand
+        self.turn[rows] = 0
+        self.done[rows] = False
+        self.success[rows] = False
+        for i in rows.tolist():
+            self._feedback[i] = []
+        self.uniforms[rows] = draws[:, 2:].reshape(n, t1, N_UNIFORMS)
+        self.asked[rows] = 0
+        self._speak(rows)
         # Initial rank: the shown item's own features as the query (no memory, no language).
         anchor = self.world.db.items[self.candidate[rows]]
         ex = self.shown[rows, :1] if self.exclude_shown else None
         self.rank[rows] = self.world.db.rank_and_best(anchor, self.target[rows], ex)[0]
         self.initial_rank[rows] = self.rank[rows]
-        return self.observations(), self.infos(rows)
+        return self.observations(), (self.infos(rows) if self.with_infos else
+                                     [None] * len(rows))
 
     @staticmethod
-    def _check_options(opt: dict, n_items: int) -> None:
+    def _other_item(pool: np.ndarray, item: int, u: float) -> int:
+        """Uniform draw from sorted `pool` without `item` (from all items when `pool` holds
+        `item` alone)."""
+        pos = int(np.searchsorted(pool, item))
+        if pos < len(pool) and pool[pos] == item:
+            if len(pool) < 2:
+                raise ValueError(f"no item other than {item} to draw from")
+            j = int(u * (len(pool) - 1))
+            return int(pool[j + (j >= pos)])
+        return int(pool[int(u * len(pool))])
+
+    @staticmethod
+    def _check_options(opt: dict, n_items: int, split_pool: np.ndarray) -> None:
         unknown = set(opt) - {"target", "first_candidate"}
         if unknown:
             raise ValueError(f"unknown reset options {sorted(unknown)}; expected "
@@ -226,6 +284,10 @@ class BatchedDialogs:
         if "target" in opt and "first_candidate" in opt and \
                 int(opt["target"]) == int(opt["first_candidate"]):
             raise ValueError("options['first_candidate'] must differ from the target")
+        if "first_candidate" in opt and "target" not in opt and len(split_pool) == 1 and \
+                split_pool[0] == int(opt["first_candidate"]):
+            raise ValueError("options['first_candidate'] is the split's only item, so no "
+                             "target can differ from it")
 
     # ------------------------------------------------------------------ turns
     def step(self, queries, rows: Sequence[int] | None = None):
@@ -291,14 +353,11 @@ class BatchedDialogs:
         term[rows] = found
         trunc[rows] = (self.turn[rows] >= self.max_turns) & ~found
         self.done[rows] = term[rows] | trunc[rows]
+        self._speak(rows)
         infos: list[dict | None] = [None] * b
-        diffs = self.world.simulator.batch_differences(self.target[rows], self.candidate[rows])
-        for k, i in enumerate(rows.tolist()):
-            fb = self.shoppers[i].feedback(int(self.candidate[i]), self.history[i], diffs[k])
-            self._set_feedback(i, fb)
-            if self.with_infos:
+        if self.with_infos:
+            for i in rows.tolist():
                 infos[i] = self._info(i)
-        self._embed(rows)
         return self.observations(), rew, term, trunc, infos
 
     # ------------------------------------------------------------------ copies
@@ -313,15 +372,12 @@ class BatchedDialogs:
         if self.encoder is not None:
             new.embedding = self.embedding[rows].copy()
         for name in ("target", "candidate", "shown", "turn", "rank", "initial_rank", "done",
-                     "success", "tokens"):
+                     "success", "tokens", "uniforms", "asked", "plans"):
             setattr(new, name, getattr(self, name)[rows].copy())
         for k, i in enumerate(rows):
             rng = copy.deepcopy(self.rngs[i])
             new.rngs[k] = rng
-            new.history[k] = list(self.history[i])
-            if self.target[i] >= 0:
-                new.shoppers[k].reset(int(self.target[i]), rng)
-                new.shoppers[k]._u = list(self.shoppers[i]._u)  # pre-drawn uniforms too
+            new._feedback[k] = list(self._feedback[i])
         return new
 
     # ------------------------------------------------------------------ rendering
@@ -329,7 +385,7 @@ class BatchedDialogs:
         cat = self.world.catalog
         lines = [f"target: (hidden) | split {self.split} | turn {int(self.turn[i])}/"
                  f"{self.max_turns}"]
-        for k, fb in enumerate(self.history[i]):
+        for k, fb in enumerate(self.feedback(i)):
             item = int(self.shown[i, k])
             lines.append(f"turn {k}: shown #{item} {cat.titles[item]}")
             lines.append(f"        shopper: {fb.text}")

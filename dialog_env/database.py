@@ -202,7 +202,8 @@ class RetrievalDB:
             other = ci != t[cr]
             cr, ci = cr[other], ci[other]
             exact = self._exact_pairs(q, cr, ci)
-            et = self._exact_pairs(q, rows, t)
+            et = np.zeros(b)
+            et[need] = self._exact_pairs(q, need, t[need])
             above = (exact > et[cr]) | ((exact == et[cr]) & (ci < t[cr]))
             ranks += np.bincount(cr[above], minlength=b)
         if target_excluded.any():

@@ -52,3 +52,10 @@ class UserSimulator(Protocol):
     def reset(self, target: int, rng: np.random.Generator) -> None: ...
 
     def feedback(self, candidate: int, history: Sequence[Feedback]) -> Feedback: ...
+
+
+def token_matrix(feedback: Sequence[Feedback], width: int, pad: int = 0) -> np.ndarray:
+    """`(n, width)` int64 token ids of captions, truncated and padded with `pad`."""
+    pads = (pad,) * width
+    return np.array([(tuple(fb.tokens) + pads)[:width] for fb in feedback],
+                    dtype=np.int64).reshape(len(feedback), width)

@@ -243,3 +243,21 @@ def test_a_bad_reset_option_changes_no_dialog(small_world):
                                              {"target": 10**9}])
     assert np.array_equal(core.target, before[0]) and np.array_equal(core.turn, before[1])
     assert [h[-1].text for h in core.history] == before[2]
+
+
+def test_dialog_starts_are_drawn_from_the_split_and_the_targets_category(small_world):
+    cat = small_world.catalog
+    core = BatchedDialogs(small_world, 500, split="test")
+    core.reset(seeds=list(range(500)))
+    test_items = set(small_world.split_items["test"].tolist())
+    assert set(core.target.tolist()) <= test_items
+    assert len(set(core.target.tolist())) > 200  # spread over the split
+    assert (core.candidate != core.target).all()
+    assert (cat.category[core.candidate] == cat.category[core.target]).all()
+    assert len(set(core.candidate.tolist())) > 300
+    # Options: a given target gets a first candidate of its category; a given first
+    # candidate gets a target from the split other than itself.
+    core.reset(rows=[0, 1], seeds=[0, 1], options=[{"target": 5}, {"first_candidate": 7}])
+    assert core.target[0] == 5 and core.candidate[0] != 5
+    assert cat.category[core.candidate[0]] == cat.category[5]
+    assert core.candidate[1] == 7 and core.target[1] != 7 and core.target[1] in test_items

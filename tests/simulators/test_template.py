@@ -3,10 +3,10 @@ import dataclasses
 import numpy as np
 import pytest
 
-from simulators.base import Feedback
+from simulators.base import Feedback, token_matrix
 from simulators.caption_stats import caption_statistics, js_divergence, read_reference_captions
 from simulators.lexicon import GLUE_WORDS, make_lexicon
-from simulators.template import TemplateConfig, TemplateSimulator
+from simulators.template import N_UNIFORMS, TemplateConfig, TemplateSimulator
 from simulators.vocab import UNK, default_vocabulary
 
 QUIET = dict(wrong_rate=0.0, omit_rate=0.0, irrelevant_rate=0.0, repeat_rate=0.0,
@@ -192,12 +192,106 @@ def test_simulator_matches_fashion_iq_statistics(shared_data, small_catalog):
     assert js_divergence(sim["length_hist"], ref["length_hist"]) < 0.02
 
 
-def test_batched_differences_equal_single_ones(small_catalog):
+def test_differences_match_the_attributes(small_catalog):
+    """The dense difference matrix against a brute-force reading of the attribute names."""
     sim = TemplateSimulator.for_catalog(small_catalog)
+    world, vocab = sim.world, small_catalog.vocab
     rng = np.random.default_rng(0)
     targets = rng.integers(0, len(small_catalog), 300)
     cands = rng.integers(0, len(small_catalog), 300)
-    batch = sim.world.batch_differences(targets, cands)
-    for t, c, diffs in zip(targets, cands, batch):
-        sim.reset(int(t), rng)
-        assert sim.differences(int(c)) == diffs
+    diff = world.differences(targets, cands)
+    assert diff.shape == (300, len(world.column_slots))
+    multi = {vocab.names[j] for j in world.multi_columns}
+    for t, c, row in zip(targets.tolist(), cands.tolist(), diff):
+        tn, cn = set(small_catalog.attribute_names(t)), set(small_catalog.attribute_names(c))
+        expected = set()
+        if small_catalog.category[t] != small_catalog.category[c]:
+            expected.add("category")
+        for name in tn:  # a single-label slot differs when the target's value is not shown
+            if name not in multi and name not in cn:
+                expected.add(vocab.slots[vocab.index(name)])
+        expected |= (tn ^ cn) & multi
+        sim.reset(t, rng)
+        assert set(sim.differences(c)) == expected, (t, c)
+        assert row.sum() == len(expected)
+
+
+def test_batched_captions_equal_one_at_a_time(small_catalog):
+    """A caption depends only on its own row: batch size and neighbours change nothing."""
+    world = TemplateSimulator.for_catalog(small_catalog).world
+    rng = np.random.default_rng(1)
+    n = 400
+    targets = rng.integers(0, len(small_catalog), n)
+    cands = np.where(rng.random(n) < 0.05, targets, rng.integers(0, len(small_catalog), n))
+    u = rng.random((n, N_UNIFORMS))
+    asked = (rng.random((n, len(small_catalog.vocab))) < 0.02).astype(np.int8)
+    batch, made = world.captions(targets, cands, u, asked)
+    for i in range(0, n, 7):
+        one, _ = world.captions(targets[i:i + 1], cands[i:i + 1], u[i:i + 1], asked[i:i + 1])
+        assert one[0] == batch[i]
+    assert {f.mode for f in batch} >= {"found", "direct", "comparative", "mixed"}
+    # Requests are remembered with their relation: 1 = "is", 2 = "not".
+    for k, v, code in zip(*made):
+        rel = [m.relation for m in batch[k].mentions if m.value == small_catalog.vocab.names[v]
+               and m.noise is None]
+        assert ("is" if code == 1 else "not") in rel
+    with pytest.raises(ValueError, match="uniforms must have shape"):
+        world.captions(targets, cands, u[:, :5])
+
+
+def random_pairs(catalog, rng, n):
+    """n (target, shown item) pairs, mostly of one category, the first 30 found; and
+    uniforms for their captions."""
+    targets = rng.integers(0, len(catalog), n)
+    by_cat = [catalog.indices(category=c) for c in catalog.categories]
+    same = np.array([rng.choice(by_cat[k]) for k in catalog.category[targets]])
+    cands = np.where(rng.random(n) < 0.75, same, rng.integers(0, len(catalog), n))
+    cands[:30] = targets[:30]
+    return targets, cands, rng.random((n, N_UNIFORMS))
+
+
+@pytest.mark.parametrize("config", [TemplateConfig(), TemplateConfig(
+    negation_rate=0.6, repeat_rate=0.7, irrelevant_rate=0.1, mode_rates=(0.2, 0.3, 0.5))])
+def test_python_plan_equals_array_plan(small_catalog, config):
+    """The single env's plain-Python planner and the batched array planner agree exactly."""
+    world = TemplateSimulator.for_catalog(small_catalog, config).world
+    rng = np.random.default_rng(2)
+    n = 3000
+    targets, cands, u = random_pairs(small_catalog, rng, n)
+    first, twins = {}, []  # pairs of items with identical attributes: nothing to say
+    for i, row in enumerate(small_catalog.attributes):
+        twins += [(first[row.tobytes()], i)] if row.tobytes() in first else []
+        first.setdefault(row.tobytes(), i)
+    twins = twins[:30]
+    assert twins, "the catalog has near-duplicates with identical attributes"
+    targets[30:30 + len(twins)], cands[30:30 + len(twins)] = np.array(twins).T
+    asked = (rng.random((n, len(small_catalog.vocab))) < 0.03).astype(np.int8) * \
+        rng.integers(1, 3, (n, len(small_catalog.vocab))).astype(np.int8)
+    array_plan = world._plan(targets, cands, u, asked)
+    python_plan = np.array(world._plan_rows(targets.tolist(), cands.tolist(), u.tolist(), asked))
+    assert (array_plan == python_plan).all(), np.flatnonzero((array_plan != python_plan).any(1))
+    assert len(np.unique(array_plan[:, 0])) == 4  # every kind of caption was planned
+
+
+@pytest.mark.parametrize("config", [TemplateConfig(), TemplateConfig(
+    negation_rate=0.5, repeat_rate=0.5, typo_rate=0.2, omit_rate=0.2, wrong_rate=0.2,
+    filler_rate=0.5, mode_rates=(0.3, 0.3, 0.4)), TemplateConfig(lexicon="test")])
+def test_array_token_assembly_equals_the_python_captions(small_catalog, config):
+    """`speak` (array-assembled token ids, the batched core's path) and `captions` (text
+    built in Python) give the same tokens and remember the same requests; `caption`
+    rebuilds each Feedback from its plan."""
+    world = TemplateSimulator.for_catalog(small_catalog, config).world
+    rng = np.random.default_rng(4)
+    n = 2000
+    targets, cands, u = random_pairs(small_catalog, rng, n)
+    asked = (rng.random((n, len(small_catalog.vocab))) < 0.03).astype(np.int8)
+    for lo, hi in ((0, n), (5, 9)):  # the array planner and the small-batch Python planner
+        fbs, made = world.captions(targets[lo:hi], cands[lo:hi], u[lo:hi], asked[lo:hi])
+        plans, tokens, made2, _ = world.speak(targets[lo:hi], cands[lo:hi], u[lo:hi],
+                                              asked[lo:hi])
+        assert tokens.shape == (hi - lo, world.caption_width)
+        assert np.array_equal(tokens, token_matrix(fbs, world.caption_width))
+        assert sorted(zip(*made)) == sorted(zip(*(m.tolist() for m in made2)))
+        for i in range(0, hi - lo, 37):
+            assert world.caption(plans[i], u[lo + i]) == fbs[i]
+        assert max(len(f.tokens) for f in fbs) <= world.caption_width  # nothing cut
