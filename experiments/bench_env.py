@@ -8,7 +8,8 @@ implementation must at least do per turn. The core also finds the best unshown i
 re-decides near-ties exactly, runs the shopper (one caption per dialog) and builds
 observations; "batched core" is measured as learners use it (no per-turn info dicts),
 "vector env" is the Gymnasium vector env (info dicts, autoreset).
-Measurements are interleaved and repeated; the median is reported.
+Measurements are interleaved (in alternating order) and repeated; medians are reported,
+and each ratio is the median of the ratios measured side by side in one repetition.
 """
 
 from __future__ import annotations
@@ -41,10 +42,11 @@ class Args:
     """Item-space dimension D (random visual part + the catalog's attribute vector)."""
     batch: int = 256
     """Dialogs per batch for the batched core."""
-    seconds: float = 2.0
+    seconds: float = 1.0
     """Approximate time per measurement."""
-    repeats: int = 3
-    """Interleaved repetitions (median reported)."""
+    repeats: int = 6
+    """Interleaved repetitions (medians reported; ratios are medians of per-repetition
+    ratios)."""
     out: Path = Path("results/bench")
     """Output folder (bench_env.md, bench_env.json)."""
 
@@ -118,17 +120,19 @@ def bench_size(world: DialogWorld, batch: int, seconds: float, repeats: int) -> 
         state["done"] = term or trunc
         return 1
 
-    runs = {"bound": [], "batched": [], "vector": [], "bound_single": [], "single": []}
-    for _ in range(repeats):
-        runs["bound"].append(timed(bound, seconds))
-        runs["batched"].append(timed(batched, seconds))
-        runs["vector"].append(timed(vector, seconds))
-        runs["bound_single"].append(timed(bound_single, seconds))
-        runs["single"].append(timed(single, seconds))
+    fns = {"bound": bound, "batched": batched, "vector": vector, "bound_single": bound_single,
+           "single": single}
+    runs: dict[str, list[float]] = {k: [] for k in fns}
+    for rep in range(repeats):
+        # Alternate the order so that slow drifts of the machine's speed cancel out.
+        for name in (list(fns) if rep % 2 == 0 else list(fns)[::-1]):
+            runs[name].append(timed(fns[name], seconds))
     med = {k: float(np.median(v)) for k, v in runs.items()}
-    med["batched_over_bound"] = med["batched"] / med["bound"]
-    med["vector_over_bound"] = med["vector"] / med["bound"]
-    med["single_over_bound_single"] = med["single"] / med["bound_single"]
+    # Ratios per repetition (measured side by side), then their median.
+    for name, ref in (("batched", "bound"), ("vector", "bound"), ("single", "bound_single")):
+        ratios = np.array(runs[name]) / np.array(runs[ref])
+        med[f"{name}_over_{ref}"] = float(np.median(ratios))
+        med[f"{name}_over_{ref}_range"] = [float(ratios.min()), float(ratios.max())]
     return med
 
 
@@ -137,21 +141,26 @@ def main(args: Args) -> dict:
     for n in args.sizes:
         world = make_world(n, args.dim)
         rows[n] = bench_size(world, args.batch, args.seconds, args.repeats)
-        print(n, {k: round(v, 2) for k, v in rows[n].items()}, flush=True)
+        print(n, rows[n], flush=True)
     lines = [
         f"Dialog-turns/s, D = {args.dim}, batch B = {args.batch}, median of {args.repeats} "
-        f"interleaved runs ({machine()['processor'] or machine()['machine']}, "
-        f"{machine()['device']}).",
+        f"interleaved runs of {args.seconds:g} s "
+        f"({machine()['processor'] or machine()['machine']}, {machine()['device']}); "
+        f"ratios are medians of the per-run ratios (min–max in brackets).",
         "",
         "| items | bound GEMM+rank (B) | batched core (B) | core / bound | vector env (B) | "
         "vector / bound | bound (B=1) | single env | single / bound |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
+    def ratio(r: dict, key: str) -> str:
+        lo, hi = r[f"{key}_range"]
+        return f"{r[key]:.0%} ({lo:.0%}–{hi:.0%})"
+
     for n, r in rows.items():
         lines.append(f"| {n:,} | {r['bound']:,.0f} | {r['batched']:,.0f} | "
-                     f"{r['batched_over_bound']:.0%} | {r['vector']:,.0f} | "
-                     f"{r['vector_over_bound']:.0%} | {r['bound_single']:,.0f} | "
-                     f"{r['single']:,.0f} | {r['single_over_bound_single']:.0%} |")
+                     f"{ratio(r, 'batched_over_bound')} | {r['vector']:,.0f} | "
+                     f"{ratio(r, 'vector_over_bound')} | {r['bound_single']:,.0f} | "
+                     f"{r['single']:,.0f} | {ratio(r, 'single_over_bound_single')} |")
     table = "\n".join(lines) + "\n"
     args.out.mkdir(parents=True, exist_ok=True)
     atomic_write_text(args.out / "bench_env.md", table)
