@@ -592,10 +592,8 @@ class SimulatorWorld:
         if v >= 0:
             code = plan[_P_REPEAT + 1]
             forms = self._forms[v]
-            verb = ("has" if self._kind[v] == "has" else "is") + ("" if code == 1 else
-                                                                 (" no" if self._kind[v] == "has"
-                                                                  else " not"))
-            clauses.append((verb, forms[int(u[U_REPEAT_FORM] * len(forms))],
+            clauses.append((_VERBS[self._repeat_verb[v, code]],
+                            forms[int(u[U_REPEAT_FORM] * len(forms))],
                             self._repeat[code][v]))
         if cfg.omit_rate and u[U_OMIT] < cfg.omit_rate:
             spoken = [i for i, c in enumerate(clauses) if c[0]]
