@@ -63,18 +63,6 @@ class BatchedDialogs:
             success_bonus, exclude_shown, max_tokens)
         self._vis_lo = float(np.floor(world.visual.min()))
         self._vis_hi = float(np.ceil(world.visual.max()))
-        self._category_items = [world.catalog.indices(category=c)
-                                for c in world.catalog.categories]
-        # Items grouped by category (ascending within each), for drawing first candidates.
-        # A category with a single item draws from all items instead.
-        self._groups = [g if len(g) > 1 else np.arange(world.n_items)
-                        for g in self._category_items]
-        self._by_category = np.concatenate(self._groups)
-        self._category_size = np.array([len(g) for g in self._groups])
-        self._category_start = np.cumsum(self._category_size) - self._category_size
-        self._category_pos = np.zeros(world.n_items, dtype=np.int64)  # position in its group
-        for own, group in zip(self._category_items, self._groups):
-            self._category_pos[own] = np.searchsorted(group, own)
         b = batch_size
         self.target = np.full(b, -1, dtype=np.int64)
         self.candidate = np.full(b, -1, dtype=np.int64)
@@ -227,15 +215,16 @@ class BatchedDialogs:
         target = pool[(draws[:, 0] * len(pool)).astype(np.int64)]
         # First candidate: uniform over the target's category without the target.
         cat = self.world.catalog.category[target]
-        j = (draws[:, 1] * (self._category_size[cat] - 1)).astype(np.int64)
-        j += j >= self._category_pos[target]
-        cand = self._by_category[self._category_start[cat] + j]
+        pools = self.world.category_pools
+        j = (draws[:, 1] * (pools.size[cat] - 1)).astype(np.int64)
+        j += j >= pools.pos[target]
+        cand = pools.flat[pools.start[cat] + j]
         for k, opt in enumerate(options or ()):
             if opt and "target" in opt:
                 target[k] = int(opt["target"])
                 cat[k] = self.world.catalog.category[target[k]]
                 if "first_candidate" not in opt:
-                    cand[k] = self._other_item(self._groups[cat[k]], target[k], draws[k, 1])
+                    cand[k] = self._other_item(pools.groups[cat[k]], target[k], draws[k, 1])
             if opt and "first_candidate" in opt:
                 cand[k] = int(opt["first_candidate"])
                 if "target" not in opt:  # a target other than the given candidate

@@ -35,6 +35,22 @@ class WorldConfig:
     simulator: TemplateConfig = field(default_factory=TemplateConfig)
 
 
+class CategoryPools:
+    """Items grouped by category (ascending within each group), for drawing a first
+    candidate of the target's category without the target. A category with a single item
+    draws from all items instead."""
+
+    def __init__(self, catalog: Catalog):
+        own = [catalog.indices(category=c) for c in catalog.categories]
+        self.groups = [g if len(g) > 1 else np.arange(len(catalog)) for g in own]
+        self.flat = np.concatenate(self.groups)
+        self.size = np.array([len(g) for g in self.groups])
+        self.start = np.cumsum(self.size) - self.size
+        self.pos = np.zeros(len(catalog), dtype=np.int64)  # each item's position in its group
+        for items, group in zip(own, self.groups):
+            self.pos[items] = np.searchsorted(group, items)
+
+
 class DialogWorld:
     """Catalog + item space + database + simulator world, shared by all dialogs."""
 
@@ -49,6 +65,10 @@ class DialogWorld:
             s: [catalog.indices(s, c) for c in catalog.categories] for s in SPLITS}
         self.visual = space.visual
         self.attributes = space.attributes
+
+    @functools.cached_property
+    def category_pools(self) -> CategoryPools:
+        return CategoryPools(self.catalog)
 
     @property
     def n_items(self) -> int:

@@ -214,11 +214,18 @@ class SimulatorWorld:
     def differences(self, targets: np.ndarray, candidates: np.ndarray) -> np.ndarray:
         """`(n, C)` bool: on which difference columns each target and candidate differ
         (a single-label slot counts when the target has a value there)."""
+        return self._difference_parts(targets, candidates)[0]
+
+    def _difference_parts(self, targets: np.ndarray, candidates: np.ndarray):
+        """The difference matrix and what it was computed from: single-label values of
+        targets and candidates, and the candidates' multi-label values."""
         p = self.profiles
         ts, cs = p.single[targets], p.single[candidates]
-        return np.concatenate([(p.category[targets] != p.category[candidates])[:, None],
-                               (ts != cs) & (ts >= 0),
-                               self._multi[targets] ^ self._multi[candidates]], axis=1)
+        c_multi = self._multi[candidates]
+        diff = np.concatenate([(p.category[targets] != p.category[candidates])[:, None],
+                               (ts != cs) & (ts >= 0), self._multi[targets] ^ c_multi],
+                              axis=1)
+        return diff, ts, cs, c_multi
 
     def asked_from(self, history: Sequence[Feedback]) -> np.ndarray:
         """`(1, V)` int8 requests made in `history` (1: "is", 2: "not"), for repeats."""
@@ -238,13 +245,10 @@ class SimulatorWorld:
         cfg, p = self.config, self.profiles
         n, s_n = len(targets), self.n_single
         t_cat, c_cat = p.category[targets], p.category[candidates]
-        same_cat = t_cat == c_cat
-        ts, cs = p.single[targets], p.single[candidates]
+        diff, ts, cs, c_multi = self._difference_parts(targets, candidates)
+        same_cat = ~diff[:, 0]
+        d_single, d_multi = diff[:, 1:1 + s_n], diff[:, 1 + s_n:]
         tl, cl = p.level[targets], p.level[candidates]
-        d_single = (ts != cs) & (ts >= 0)
-        c_multi = self._multi[candidates]
-        d_multi = self._multi[targets] ^ c_multi
-        diff = np.concatenate([~same_cat[:, None], d_single, d_multi], axis=1)
         remove = np.zeros_like(diff)
         remove[:, 1 + s_n:] = d_multi & c_multi
         comparable = np.zeros_like(diff)
@@ -706,23 +710,15 @@ class SimulatorWorld:
         Token ids are assembled from numbered phrases with array operations; captions
         that draw a typo, an omission or a wrong value take the plain-Python path.
         A test keeps both paths equal."""
-        targets = np.asarray(targets, dtype=np.int64)
-        candidates = np.asarray(candidates, dtype=np.int64)
-        n = len(targets)
-        if uniforms.shape != (n, N_UNIFORMS):
-            raise ValueError(f"uniforms must have shape ({n}, {N_UNIFORMS}), "
-                             f"got {uniforms.shape}")
-        cfg, u = self.config, uniforms
+        targets, candidates = self._check_inputs(targets, candidates, uniforms)
+        n, cfg, u = len(targets), self.config, uniforms
         if n < SMALL_BATCH:  # few captions: plain Python throughout (and keep the Feedback)
             ul = u.tolist()
             plans = self._plan_rows(targets.tolist(), candidates.tolist(), ul, asked)
-            fbs = [self._caption(p, x) for p, x in zip(plans, ul)]
-            made = [(i, *g) for i, fb in enumerate(fbs) for m in fb.mentions
-                    if (g := self._remember_id.get(id(m))) is not None]
+            fbs, made = self._build(plans, ul)
             return (np.array(plans, dtype=np.int64).reshape(n, PLAN_WIDTH),
                     token_matrix(fbs, self.caption_width, PAD),
-                    tuple(np.array(c, dtype=np.int64) for c in zip(*made))
-                    if made else (np.zeros(0, np.int64),) * 3, fbs)
+                    tuple(np.array(m, dtype=np.int64) for m in made), fbs)
         plan = self._plan(targets, candidates, u, asked)
         status, cat = plan[:, 0], np.maximum(plan[:, 2], 0)
         normal = status == NORMAL
@@ -813,19 +809,13 @@ class SimulatorWorld:
         nr, nk = np.nonzero(act[:, 6:8])
         nv = plan[nr, np.where(nk == 0, _P_NEG, _P_FALLBACK)]
         nr, nv = nr[self._rememberable[nv]], nv[self._rememberable[nv]]
-        made_rows = [hue_r, dr, nr]
-        made_values = [plan[hue_r, 3], dv[dr, dk], nv]
-        made_codes = [np.ones(len(hue_r) + len(dr), dtype=np.int64), np.full(len(nr), 2)]
-        for i in np.flatnonzero(noisy).tolist():  # the plain-Python path
-            fb = self._caption(plan[i].tolist(), u[i].tolist())
-            tokens[i] = PAD
-            tokens[i, :len(fb.tokens)] = fb.tokens
-            got = [g for g in (self._remember_id.get(id(m)) for m in fb.mentions) if g]
-            made_rows.append(np.full(len(got), i))
-            made_values.append(np.array([g[0] for g in got], dtype=np.int64))
-            made_codes.append(np.array([g[1] for g in got], dtype=np.int64))
-        made = (np.concatenate(made_rows), np.concatenate(made_values),
-                np.concatenate(made_codes))
+        noisy = np.flatnonzero(noisy)  # the plain-Python path
+        fbs, (k, values, codes) = self._build(plan[noisy].tolist(), u[noisy].tolist())
+        tokens[noisy] = token_matrix(fbs, self.caption_width, PAD)
+        made = (np.concatenate([hue_r, dr, nr, noisy[np.array(k, dtype=np.int64)]]),
+                np.concatenate([plan[hue_r, 3], dv[dr, dk], nv, np.array(values, np.int64)]),
+                np.concatenate([np.ones(len(hue_r) + len(dr), dtype=np.int64),
+                                np.full(len(nr), 2), np.array(codes, np.int64)]))
         return plan, tokens, made, None
 
     def caption(self, plan: Sequence[int], u: Sequence[float]) -> Feedback:
@@ -842,16 +832,28 @@ class SimulatorWorld:
         int8 holds each dialog's earlier requests (see `asked_from`), for repeats.
         Returns the captions and the requests they make, as (caption row, value, 1 "is" /
         2 "not") lists, to add to `asked`."""
-        targets = np.asarray(targets, dtype=np.int64)
-        candidates = np.asarray(candidates, dtype=np.int64)
-        if uniforms.shape != (len(targets), N_UNIFORMS):
-            raise ValueError(f"uniforms must have shape ({len(targets)}, {N_UNIFORMS}), "
-                             f"got {uniforms.shape}")
+        targets, candidates = self._check_inputs(targets, candidates, uniforms)
         ul = uniforms.tolist()
         if len(targets) < SMALL_BATCH:
             plans = self._plan_rows(targets.tolist(), candidates.tolist(), ul, asked)
         else:
             plans = self._plan(targets, candidates, uniforms, asked).tolist()
+        return self._build(plans, ul)
+
+    @staticmethod
+    def _check_inputs(targets, candidates, uniforms: np.ndarray
+                      ) -> tuple[np.ndarray, np.ndarray]:
+        targets = np.asarray(targets, dtype=np.int64)
+        candidates = np.asarray(candidates, dtype=np.int64)
+        if uniforms.shape != (len(targets), N_UNIFORMS):
+            raise ValueError(f"uniforms must have shape ({len(targets)}, {N_UNIFORMS}), "
+                             f"got {uniforms.shape}")
+        return targets, candidates
+
+    def _build(self, plans: list[list[int]], ul: list[list[float]]
+               ) -> tuple[list[Feedback], tuple[list[int], list[int], list[int]]]:
+        """Captions from plan rows and their uniforms (Python), and the requests they
+        make as (caption row, value, code) lists."""
         out: list[Feedback] = []
         rows: list[int] = []
         values: list[int] = []
