@@ -35,7 +35,7 @@ from dialog_env.catalog.schema import SPLITS
 from dialog_env.rewards import REWARDS, rank_percentile, reward
 from dialog_env.world import DialogWorld
 from simulators.base import Feedback
-from simulators.template import N_UNIFORMS, PLAN_WIDTH
+from simulators.template.core import N_UNIFORMS, PLAN_WIDTH
 from simulators.vocab import PAD
 
 

@@ -1,10 +1,28 @@
-"""The user-simulator contract: `Feedback`, `Mention` and the `UserSimulator` protocol."""
+"""The shopper contract: `Feedback`, `Mention`, and the batched `Shopper` protocol.
+
+The environment talks to a shopper through this contract and nothing else, so any shopper
+— the template shopper, a neural captioner, a replay of recorded dialogs, a person typing
+at a web page, a user's own — plugs into `FashionDialog-v0` without changes to the
+environment:
+
+    shopper = MyShopper(catalog)              # a `Shopper`
+    dialogs = shopper.dialogs(B, max_turns)   # a `ShopperDialogs`: state of B dialogs
+    dialogs.start(rows, targets, rngs)        # new dialogs with hidden targets
+    tokens = dialogs.answer(rows, shown)      # (n, shopper.width) token ids, once a turn
+    dialogs.feedback(i)                       # dialog i's captions so far (Feedback)
+    copy = dialogs.select(rows)               # copies of some dialogs (learners' clones)
+
+Per-dialog state (the targets, what was said, random numbers drawn ahead) belongs to the
+`ShopperDialogs` object and is opaque to the environment. Every random choice of dialog
+`rows[k]` must come from `rngs[k]` (drawn in `start` or later), so the same seed gives the
+same dialog, whatever else is in the batch.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple, Protocol
+from typing import NamedTuple, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -35,23 +53,76 @@ class Mention(NamedTuple):
 
 @dataclass(frozen=True)
 class Feedback:
+    """One caption: its text, token ids, structured mentions and mode
+    (direct | comparative | mixed | found | irrelevant | same)."""
+
     text: str
     tokens: tuple[int, ...]
     mentions: tuple[Mention, ...] = field(default_factory=tuple)
-    mode: str = "direct"  # direct | comparative | mixed | found | irrelevant | same
-
-    def to_dict(self) -> dict:
-        return {"text": self.text, "mode": self.mode,
-                "mentions": [m.to_dict() for m in self.mentions]}
+    mode: str = "direct"
 
 
-class UserSimulator(Protocol):
-    """A shopper with a hidden target. `reset` starts a dialog; `feedback` answers a shown
-    candidate given the dialog so far (earlier `Feedback`s, oldest first)."""
+@runtime_checkable
+class Vocab(Protocol):
+    """What the environment needs of a shopper's vocabulary: its size (token ids are
+    `0 .. len(vocab) - 1`, 0 is padding)."""
 
-    def reset(self, target: int, rng: np.random.Generator) -> None: ...
+    def __len__(self) -> int: ...
 
-    def feedback(self, candidate: int, history: Sequence[Feedback]) -> Feedback: ...
+
+@runtime_checkable
+class ShopperDialogs(Protocol):
+    """The shopper's side of B dialogs (rows `0 .. B-1`)."""
+
+    def start(self, rows: np.ndarray, targets: np.ndarray,
+              rngs: Sequence[np.random.Generator]) -> None:
+        """Begin new dialogs in `rows` (int64 array) whose hidden targets are `targets`
+        (item indices); `rngs[k]` is dialog `rows[k]`'s own generator."""
+        ...
+
+    def answer(self, rows: np.ndarray, shown: np.ndarray) -> np.ndarray:
+        """The captions about items `shown` (one per row) in dialogs `rows`: an
+        `(len(rows), width)` int64 array of token ids padded with 0. Called once per turn
+        of each dialog (turn 0 right after `start`), at most `max_turns + 1` times."""
+        ...
+
+    def feedback(self, row: int) -> list[Feedback]:
+        """Dialog `row`'s captions so far, oldest first (text and mentions may be built
+        only now: the hot path needs only token ids)."""
+        ...
+
+    def select(self, rows: np.ndarray) -> ShopperDialogs:
+        """A new object holding copies of dialogs `rows` (rows may repeat): answering in
+        the copy leaves these dialogs untouched and, with the same shown items, says what
+        they would say. Copy any generator you keep (`copy.deepcopy`)."""
+        ...
+
+
+@runtime_checkable
+class Shopper(Protocol):
+    """A shopper of one catalog. `name` labels results; `vocab` gives the token ids'
+    range; `width` is the number of token ids per answer."""
+
+    name: str
+    vocab: Vocab
+    width: int
+
+    def dialogs(self, batch_size: int, max_turns: int) -> ShopperDialogs:
+        """State for `batch_size` dialogs of at most `max_turns` turns."""
+        ...
+
+
+def check_shopper(shopper: object) -> Shopper:
+    """`shopper` if it has what the contract names, else a `TypeError` saying what is
+    missing."""
+    missing = [a for a in ("name", "vocab", "width", "dialogs") if not hasattr(shopper, a)]
+    if missing:
+        raise TypeError(f"{type(shopper).__name__} is not a Shopper: it lacks {missing} "
+                        f"(see simulators.base.Shopper)")
+    if not (isinstance(shopper.width, (int, np.integer)) and shopper.width >= 1):
+        raise TypeError(f"{type(shopper).__name__}.width must be a positive int, got "
+                        f"{shopper.width!r}")
+    return shopper  # type: ignore[return-value]
 
 
 def token_matrix(feedback: Sequence[Feedback], width: int, pad: int = 0) -> np.ndarray:

@@ -34,52 +34,7 @@ from simulators.lexicon import make_lexicon
 from simulators.profiles import AttributeProfiles
 from simulators.vocab import PAD, Vocabulary, default_vocabulary
 
-DEFAULT_SALIENCE: dict[str, float] = {
-    "category": 6.0, "hue": 7.0, "silhouette": 1.6, "length": 2.2, "sleeve": 2.2, "heel": 2.0,
-    "tone": 2.0, "pattern": 1.8, "neckline": 1.1, "parts": 0.8, "texture_extra": 0.9,
-    "toe": 1.1, "fit": 1.3, "shine": 1.0, "fabric": 0.7, "style": 0.45,
-}
-MODES = ("direct", "comparative", "mixed")
-
-
-@dataclass(frozen=True)
-class TemplateConfig:
-    """Rates of the template shopper (defaults: Fashion IQ's measured shares)."""
-
-    lexicon: str = "train"
-    mode_rates: tuple[float, float, float] = (0.49, 0.32, 0.19)
-    single_rate: float = 0.305
-    three_rate: float = 0.05
-    negation_rate: float = 0.035
-    tone_with_hue_rate: float = 0.8
-    not_as_rate: float = 0.06
-    filler_rate: float = 0.12
-    wrong_rate: float = 0.0
-    omit_rate: float = 0.0
-    irrelevant_rate: float = 0.02
-    repeat_rate: float = 0.05
-    typo_rate: float = 0.01
-    salience: tuple[tuple[str, float], ...] = tuple(DEFAULT_SALIENCE.items())
-
-    def __post_init__(self) -> None:
-        if isinstance(self.salience, dict):  # accept a dict, store a hashable tuple
-            object.__setattr__(self, "salience", tuple(self.salience.items()))
-        bad = {k: v for k, v in self.salience if not (np.isfinite(v) and v >= 0)}
-        if bad:
-            raise ValueError(f"salience weights must be finite and >= 0, got {bad}")
-        if len(self.mode_rates) != 3 or abs(sum(self.mode_rates) - 1) > 1e-6 or \
-                min(self.mode_rates) < 0:
-            raise ValueError(f"mode_rates (direct, comparative, mixed) must be 3 non-negative "
-                             f"shares summing to 1, got {self.mode_rates}")
-        for name in ("single_rate", "three_rate", "negation_rate", "filler_rate", "wrong_rate",
-                     "omit_rate", "irrelevant_rate", "tone_with_hue_rate", "not_as_rate",
-                     "repeat_rate", "typo_rate"):
-            v = getattr(self, name)
-            if not 0.0 <= v <= 1.0:
-                raise ValueError(f"{name} must be in [0, 1], got {v}")
-        if self.single_rate + self.three_rate > 1 or self.single_rate > 1 - self.mode_rates[2]:
-            raise ValueError("single_rate + three_rate must be <= 1 and single_rate <= "
-                             "1 - mixed share (mixed captions need two requests)")
+from simulators.template.config import MODES, TemplateConfig  # noqa: E402
 
 
 # Each caption consumes N_UNIFORMS uniforms of its dialog's generator, whatever it needs,

@@ -1,0 +1,54 @@
+"""Shoppers by name: `ShopperConfig` (which shopper, with its settings) and the registry
+that builds one for a catalog.
+
+    from simulators.registry import register_shopper
+    register_shopper("one-attribute", lambda catalog, config: OneAttributeShopper(catalog))
+    env = gym.make("FashionDialog-v0", shopper="one-attribute")
+
+`gym.make(..., shopper=...)` also takes a `Shopper` instance directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from dialog_env.catalog.catalog import Catalog
+from simulators.base import Shopper, check_shopper
+from simulators.template.config import TemplateConfig
+
+
+@dataclass(frozen=True)
+class ShopperConfig:
+    """Which shopper answers, and the settings of each kind of shopper."""
+
+    name: str = "template"
+    """A registered shopper (`simulators.registry.SHOPPERS`): template."""
+    template: TemplateConfig = field(default_factory=TemplateConfig)
+    """The template shopper's lexicon, mode shares and noise rates."""
+
+
+ShopperFactory = Callable[[Catalog, ShopperConfig], Shopper]
+
+
+def _template(catalog: Catalog, config: ShopperConfig) -> Shopper:
+    from simulators.template import TemplateShopper
+
+    return TemplateShopper(catalog, config.template)
+
+
+SHOPPERS: dict[str, ShopperFactory] = {"template": _template}
+
+
+def register_shopper(name: str, factory: ShopperFactory) -> None:
+    """Make `factory(catalog, config)` available as `shopper=name`."""
+    if not name or not isinstance(name, str):
+        raise ValueError(f"a shopper name must be a non-empty string, got {name!r}")
+    SHOPPERS[name] = factory
+
+
+def make_shopper(catalog: Catalog, config: ShopperConfig) -> Shopper:
+    """The registered shopper `config.name` for `catalog`."""
+    if config.name not in SHOPPERS:
+        raise ValueError(f"unknown shopper {config.name!r}; registered: {sorted(SHOPPERS)}")
+    return check_shopper(SHOPPERS[config.name](catalog, config))
