@@ -57,7 +57,7 @@ def make_text_encoder(kind: str, vocab_size: int, embed_dim: int, hidden: int,
     if kind == "cnn":
         return CNNTextEncoder(vocab_size, embed_dim, hidden, out_dim)
     if kind == "minilm":
-        from simulators.sentence import EMBEDDING_DIM
+        from dialog_env.features.sentence import EMBEDDING_DIM
 
         return nn.Linear(EMBEDDING_DIM, out_dim)
     raise ValueError(f"unknown text encoder {kind!r}; expected 'gru', 'lstm', 'cnn' or "

@@ -86,7 +86,7 @@ class BatchedDialogs:
         self.feedback_embedding = feedback_embedding
         self.encoder = None
         if feedback_embedding:
-            from simulators.sentence import sentence_encoder
+            from dialog_env.features.sentence import sentence_encoder
 
             self.encoder = sentence_encoder()
             self.embedding = np.zeros((b, self.encoder.dim), dtype=np.float32)

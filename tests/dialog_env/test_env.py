@@ -222,7 +222,7 @@ def test_feedback_embedding_observation(small_world):
     from gymnasium.utils.env_checker import check_env
     from stable_baselines3.common.env_checker import check_env as sb3_check_env
 
-    from simulators.sentence import sentence_encoder
+    from dialog_env.features.sentence import sentence_encoder
 
     env = gym.make("FashionDialog-v0", world=small_world, feedback_embedding=True)
     obs, info = env.reset(seed=0)

