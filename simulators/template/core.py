@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -32,10 +31,8 @@ from dialog_env.catalog.schema import SLOT_BY_NAME
 from simulators.base import Feedback, Mention, token_matrix
 from simulators.lexicon import make_lexicon
 from simulators.profiles import AttributeProfiles
+from simulators.template.config import MODES, TemplateConfig
 from simulators.vocab import PAD, Vocabulary, default_vocabulary
-
-from simulators.template.config import MODES, TemplateConfig  # noqa: E402
-
 
 # Each caption consumes N_UNIFORMS uniforms of its dialog's generator, whatever it needs,
 # each with a fixed role: a caption is a pure function of (target, shown item, earlier
