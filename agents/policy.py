@@ -1,4 +1,5 @@
-"""Adapters between torch agents and the environment side."""
+"""Adapters between agents and the environment side: queries into the action box, observations
+into tensors, a `DialogAgent` as a `DialogPolicy`, agent configs for a world."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ import numpy as np
 import torch
 
 from agents.model import AgentConfig, DialogAgent
-from agents.reference import to_box
 from dialog_env.batched import BatchedDialogs
 from dialog_env.world import DialogWorld
 
@@ -27,7 +27,7 @@ def type_index(world: DialogWorld) -> list[list[int]]:
 def config_for_world(name: str, world: DialogWorld, **overrides) -> AgentConfig:
     from agents.model import agent_config
 
-    return agent_config(name, len(world.simulator.vocab), world.space.visual_dim,
+    return agent_config(name, len(world.shopper.vocab), world.space.visual_dim,
                         world.attributes.shape[1], type_index(world), **overrides)
 
 
@@ -39,6 +39,12 @@ def obs_tensors(obs: dict[str, np.ndarray], device, embedding: bool = False
     return (torch.as_tensor(text, device=device),
             torch.as_tensor(obs["candidate_features"], device=device),
             torch.as_tensor(obs["candidate_attributes"], device=device))
+
+
+def to_box(q: np.ndarray) -> np.ndarray:
+    """Scale each query `(B, D)` into the action box [-1, 1] (ranking is scale invariant)."""
+    m = np.abs(q).max(axis=1, keepdims=True)
+    return (q / np.where(m > 0, m, 1.0)).astype(np.float32)
 
 
 def to_action(q: torch.Tensor) -> np.ndarray:

@@ -8,7 +8,7 @@ import gymnasium as gym
 gym.register(
     id="FashionDialog-v0",
     entry_point="dialog_env.env:FashionDialogEnv",
-    vector_entry_point="dialog_env.batched:FashionDialogVectorEnv",
+    vector_entry_point="dialog_env.vector:FashionDialogVectorEnv",
     max_episode_steps=10,
 )
 

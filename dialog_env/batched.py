@@ -1,23 +1,20 @@
-"""The batched core (B dialogs at once) and the Gymnasium vector env on top of it.
+"""The batched core: B dialogs at once, on one `DialogWorld`.
 
 `BatchedDialogs` runs B dialogs with exactly the semantics of `FashionDialogEnv` (which is
-this core with B = 1): one seeded generator per dialog drives target sampling, the first
-candidate and the shopper (its uniforms for every turn are drawn at reset); all B queries
-are ranked with one matrix product, and the shopper's captions are planned and turned into
-token ids for all B dialogs at once. Caption text and mentions are built only when read
-(`feedback(i)`, `history`, info dicts). Ranks are exact and independent of batching, so a
-dialog in a batch equals the same dialog run alone.
+this core with B = 1): one seeded generator per dialog draws the target and the first
+candidate and is then handed to the shopper (`simulators.base.Shopper`, the only thing the
+core knows of it); all B queries are ranked with one matrix product and the shopper
+answers all B dialogs at once. Caption text and mentions are asked of the shopper only
+when read (`feedback(i)`, `history`, info dicts). Ranks are exact and independent of
+batching, so a dialog in a batch equals the same dialog run alone.
 
 Lower-level calls for learners:
   `show(candidates, queries)`  show an explicit item per dialog (top-k sampling policy
                                gradient, Guo et al.'s rollout policy improvement);
-  `clone(indices)`             copy dialog states (rngs included) to roll out alternatives;
-  `ranks(queries)`             the targets' ranks under queries, without advancing.
+  `clone(indices)`             copy dialog states (generators included) to roll out
+                               alternatives.
 
-`FashionDialogVectorEnv` (registered as the `vector_entry_point` of `FashionDialog-v0`)
-follows Gymnasium's NEXT_STEP autoreset: when a sub-env's episode ends at step t, the next
-`step` resets that sub-env (its action is ignored) and returns the first observation of
-the new episode with reward 0 and terminated = truncated = False.
+The Gymnasium vector env over this core is `dialog_env.vector.FashionDialogVectorEnv`.
 """
 
 from __future__ import annotations
@@ -28,77 +25,65 @@ from collections.abc import Sequence
 import gymnasium as gym
 import numpy as np
 from gymnasium.utils import seeding
-from gymnasium.vector import AutoresetMode, VectorEnv
-from gymnasium.vector.utils import batch_space
 
-from dialog_env.catalog.schema import SPLITS
-from dialog_env.rewards import REWARDS, rank_percentile, reward
+from dialog_env.config import EpisodeConfig
+from dialog_env.rewards import RewardConfig, RewardFn, rank_percentile
 from dialog_env.world import DialogWorld
 from simulators.base import Feedback
-from simulators.template.core import N_UNIFORMS, PLAN_WIDTH
-from simulators.vocab import PAD
+
+PAD = 0
 
 
 class BatchedDialogs:
-    """B dialogs sharing one `DialogWorld`."""
+    """B dialogs sharing one `DialogWorld`. `episode` sets the split, turn budget and
+    observations; `reward` is the reward function (default: `RewardConfig()`, the change
+    of the target's rank percentile plus a success bonus); with `with_infos=False`, reset
+    and step return None per dialog instead of info dicts (learners read the core's
+    arrays directly)."""
 
-    def __init__(self, world: DialogWorld, batch_size: int, split: str = "train",
-                 max_turns: int = 10, reward: str = "rank_percentile_gain",
-                 success_bonus: float = 1.0, exclude_shown: bool = True, max_tokens: int = 24,
-                 feedback_embedding: bool = False):
+    def __init__(self, world: DialogWorld, batch_size: int,
+                 episode: EpisodeConfig | None = None, reward: RewardFn | None = None,
+                 with_infos: bool = True):
+        episode = episode or EpisodeConfig()
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-        if split not in SPLITS:
-            raise ValueError(f"unknown split {split!r}; expected one of {SPLITS}")
-        if reward not in REWARDS:
-            raise ValueError(f"unknown reward {reward!r}; expected one of {REWARDS}")
-        if max_turns < 1:
-            raise ValueError(f"max_turns must be >= 1, got {max_turns}")
-        if len(world.split_items[split]) < 1:
-            raise ValueError(f"split {split!r} of catalog {world.catalog.name!r} has no items")
-        self.world = world
-        self.B = batch_size
-        self.split, self.max_turns, self.reward_kind = split, max_turns, reward
-        self.success_bonus, self.exclude_shown, self.max_tokens = (
-            success_bonus, exclude_shown, max_tokens)
+        if len(world.split_items[episode.split]) < 1:
+            raise ValueError(f"split {episode.split!r} of catalog {world.catalog.name!r} has "
+                             f"no items")
+        if episode.max_tokens < 1:
+            raise ValueError(f"max_tokens must be >= 1, got {episode.max_tokens}")
+        self.world, self.episode = world, episode
+        self.reward_fn: RewardFn = reward if reward is not None else RewardConfig()
+        self.with_infos = with_infos
+        self.B = b = batch_size
+        self.split, self.max_turns = episode.split, episode.max_turns
+        self.exclude_shown, self.max_tokens = episode.exclude_shown, episode.max_tokens
         self._vis_lo = float(np.floor(world.visual.min()))
         self._vis_hi = float(np.ceil(world.visual.max()))
-        b = batch_size
         self.target = np.full(b, -1, dtype=np.int64)
         self.candidate = np.full(b, -1, dtype=np.int64)
-        self.shown = np.full((b, max_turns + 1), -1, dtype=np.int64)
+        self.shown = np.full((b, self.max_turns + 1), -1, dtype=np.int64)
         self.turn = np.zeros(b, dtype=np.int64)
         self.rank = np.zeros(b, dtype=np.int64)
-        self.initial_rank = np.zeros(b, dtype=np.int64)
         self.done = np.ones(b, dtype=bool)
         self.success = np.zeros(b, dtype=bool)
-        self.tokens = np.zeros((b, max_tokens), dtype=np.int64)
+        self.tokens = np.zeros((b, self.max_tokens), dtype=np.int64)
         self.rngs: list[np.random.Generator | None] = [None] * b
-        # The shopper's random numbers: drawn from each dialog's generator at reset, one
-        # row of N_UNIFORMS per turn; and the requests it has made (for repeats).
-        self.uniforms = np.zeros((b, max_turns + 1, N_UNIFORMS))
-        self.asked = np.zeros((b, len(world.catalog.vocab)), dtype=np.int8)
-        # Each turn's caption plan; its text and mentions are built when first read
-        # (`feedback`, `history`, infos): learners only need the token ids.
-        self.plans = np.full((b, max_turns + 1, PLAN_WIDTH), -1, dtype=np.int64)
-        self._feedback: list[list[Feedback]] = [[] for _ in range(b)]
+        # The shopper's side of these dialogs (its state is its own).
+        self.dialogs = world.shopper.dialogs(b, self.max_turns)
         # Optional: a frozen sentence encoder's embedding of each dialog's last caption.
-        self.feedback_embedding = feedback_embedding
         self.encoder = None
-        if feedback_embedding:
+        if episode.feedback_embedding:
             from dialog_env.features.sentence import sentence_encoder
 
             self.encoder = sentence_encoder()
             self.embedding = np.zeros((b, self.encoder.dim), dtype=np.float32)
-        # Learners that read the core's state directly can switch info dicts off (reset and
-        # step then return None per dialog).
-        self.with_infos = True
 
     # ------------------------------------------------------------------ spaces
     def observation_space(self) -> gym.spaces.Dict:
         w = self.world
         return gym.spaces.Dict({
-            "feedback": gym.spaces.Box(0, len(w.simulator.vocab) - 1, (self.max_tokens,),
+            "feedback": gym.spaces.Box(0, len(w.shopper.vocab) - 1, (self.max_tokens,),
                                        np.int64),
             "candidate_features": gym.spaces.Box(self._vis_lo, self._vis_hi,
                                                  (w.space.visual_dim,), np.float32),
@@ -128,30 +113,16 @@ class BatchedDialogs:
         return q
 
     def _speak(self, rows: np.ndarray) -> None:
-        """The shopper's captions about the shown items of dialogs `rows`, as one batch."""
-        turn = self.turn[rows]
-        plans, tokens, (k, values, codes), built = self.world.simulator.speak(
-            self.target[rows], self.candidate[rows], self.uniforms[rows, turn],
-            self.asked[rows])
-        self.asked[rows[k], values] = codes
-        self.plans[rows, turn] = plans
-        if built is not None:  # keep the captions the shopper built anyway
-            for i, t, fb in zip(rows.tolist(), turn.tolist(), built):
-                if len(self._feedback[i]) == t:
-                    self._feedback[i].append(fb)
+        """The shopper's answers about the shown items of dialogs `rows`, as one batch."""
+        tokens = self.dialogs.answer(rows, self.candidate[rows])
         width = min(tokens.shape[1], self.max_tokens)
         self.tokens[rows] = PAD
         self.tokens[rows, :width] = tokens[:, :width]
         self._embed(rows)
 
     def feedback(self, i: int) -> list[Feedback]:
-        """Dialog `i`'s captions so far (oldest first), built from their plans."""
-        done = self._feedback[i]
-        if self.target[i] < 0:
-            return done
-        for k in range(len(done), int(self.turn[i]) + 1):
-            done.append(self.world.simulator.caption(self.plans[i, k], self.uniforms[i, k]))
-        return done
+        """Dialog `i`'s captions so far (oldest first)."""
+        return self.dialogs.feedback(i) if self.target[i] >= 0 else []
 
     @property
     def history(self) -> list[list[Feedback]]:
@@ -200,10 +171,9 @@ class BatchedDialogs:
         pool = self.world.split_items[self.split]
         for opt in options or ():  # validate everything before changing any dialog
             self._check_options(opt or {}, n_items, pool)
-        n, t1 = len(rows), self.max_turns + 1
         # Per dialog, from its own generator: 2 uniforms for the target and the first
-        # candidate, then the shopper's uniforms of every turn.
-        draws = np.empty((n, 2 + t1 * N_UNIFORMS))
+        # candidate; the shopper then draws what it needs from the same generator.
+        draws = np.empty((len(rows), 2))
         for k, i in enumerate(rows.tolist()):
             if rngs is not None:
                 self.rngs[i] = rngs[k]
@@ -235,16 +205,12 @@ class BatchedDialogs:
         self.turn[rows] = 0
         self.done[rows] = False
         self.success[rows] = False
-        for i in rows.tolist():
-            self._feedback[i] = []
-        self.uniforms[rows] = draws[:, 2:].reshape(n, t1, N_UNIFORMS)
-        self.asked[rows] = 0
+        self.dialogs.start(rows, target, [self.rngs[i] for i in rows.tolist()])
         self._speak(rows)
         # Initial rank: the shown item's own features as the query (no memory, no language).
         anchor = self.world.db.items[self.candidate[rows]]
         ex = self.shown[rows, :1] if self.exclude_shown else None
         self.rank[rows] = self.world.db.rank_and_best(anchor, self.target[rows], ex)[0]
-        self.initial_rank[rows] = self.rank[rows]
         return self.observations(), (self.infos(rows) if self.with_infos else
                                      [None] * len(rows))
 
@@ -306,13 +272,6 @@ class BatchedDialogs:
         ranks, _ = self.world.db.rank_and_best(q[rows], self.target[rows], ex)
         return self._advance(rows, ranks, cand[rows])
 
-    def ranks(self, queries, rows: Sequence[int] | None = None) -> np.ndarray:
-        """Targets' ranks (among unshown items) under `queries`, without advancing."""
-        rows = np.arange(self.B) if rows is None else np.asarray(rows, dtype=np.int64)
-        q = self._check_queries(queries, rows)
-        ex = self.shown[rows] if self.exclude_shown else None
-        return self.world.db.rank_and_best(q[rows], self.target[rows], ex)[0]
-
     def _active_rows(self, rows) -> np.ndarray:
         if rows is None:
             return np.flatnonzero(~self.done)
@@ -332,8 +291,7 @@ class BatchedDialogs:
         prev = self.rank[rows]
         # Once the target is shown it has been retrieved: its rank is 0 from then on.
         new_rank = np.where(found, 0, ranks)
-        rew[rows] = reward(self.reward_kind, new_rank, prev, self.world.n_items) + \
-            self.success_bonus * found
+        rew[rows] = self.reward_fn(new_rank, prev, found, self.world.n_items)
         self.rank[rows] = new_rank
         self.turn[rows] += 1
         self.candidate[rows] = shown_items
@@ -355,18 +313,15 @@ class BatchedDialogs:
         stepping the copy leaves this batch untouched and, with the same actions, replays
         what this batch would do."""
         rows = np.arange(self.B) if rows is None else np.asarray(rows, dtype=np.int64)
-        new = BatchedDialogs(self.world, len(rows), self.split, self.max_turns,
-                             self.reward_kind, self.success_bonus, self.exclude_shown,
-                             self.max_tokens, self.feedback_embedding)
+        new = BatchedDialogs(self.world, len(rows), self.episode, self.reward_fn,
+                             self.with_infos)
         if self.encoder is not None:
             new.embedding = self.embedding[rows].copy()
-        for name in ("target", "candidate", "shown", "turn", "rank", "initial_rank", "done",
-                     "success", "tokens", "uniforms", "asked", "plans"):
+        for name in ("target", "candidate", "shown", "turn", "rank", "done", "success",
+                     "tokens"):
             setattr(new, name, getattr(self, name)[rows].copy())
-        for k, i in enumerate(rows):
-            rng = copy.deepcopy(self.rngs[i])
-            new.rngs[k] = rng
-            new._feedback[k] = list(self._feedback[i])
+        new.rngs = [copy.deepcopy(self.rngs[i]) for i in rows.tolist()]
+        new.dialogs = self.dialogs.select(rows)
         return new
 
     # ------------------------------------------------------------------ rendering
@@ -392,82 +347,3 @@ class BatchedDialogs:
             for k, img in enumerate(imgs):
                 out[:, k * s:(k + 1) * s] = img
         return out
-
-
-def _vector_infos(infos: list[dict | None]) -> dict:
-    """Gymnasium vector-env info dict: one array per key plus a `_key` mask."""
-    n = len(infos)
-    keys = sorted({k for d in infos if d for k in d})
-    out: dict = {}
-    for key in keys:
-        mask = np.array([d is not None and key in d for d in infos])
-        values = [d[key] if d is not None and key in d else None for d in infos]
-        sample = next(v for v in values if v is not None)
-        if isinstance(sample, (bool, np.bool_)):
-            arr = np.array([bool(v) if v is not None else False for v in values])
-        elif isinstance(sample, (int, np.integer)):
-            arr = np.array([int(v) if v is not None else 0 for v in values], dtype=np.int64)
-        elif isinstance(sample, (float, np.floating)):
-            arr = np.array([float(v) if v is not None else 0.0 for v in values])
-        else:
-            arr = np.empty(n, dtype=object)
-            arr[:] = values
-        out[key], out[f"_{key}"] = arr, mask
-    return out
-
-
-class FashionDialogVectorEnv(VectorEnv):
-    """`num_envs` dialogs of `FashionDialog-v0` on one batched core (NEXT_STEP autoreset).
-
-    Accepts the same keyword arguments as `FashionDialogEnv`.
-    """
-
-    metadata = {"autoreset_mode": AutoresetMode.NEXT_STEP, "render_modes": ["ansi"]}
-
-    def __init__(self, num_envs: int = 1, render_mode: str | None = None,
-                 max_episode_steps: int | None = None, **kwargs):
-        from dialog_env.env import core_from_kwargs
-
-        if max_episode_steps is not None:  # gym.make_vec passes the registered budget
-            kwargs.setdefault("max_turns", max_episode_steps)
-        self.core = core_from_kwargs(num_envs, **kwargs)
-        self.num_envs = num_envs
-        self.render_mode = render_mode
-        self.single_observation_space = self.core.observation_space()
-        self.single_action_space = self.core.action_space()
-        self.observation_space = batch_space(self.single_observation_space, num_envs)
-        self.action_space = batch_space(self.single_action_space, num_envs)
-        self._autoreset = np.zeros(num_envs, dtype=bool)
-
-    def reset(self, *, seed: int | list[int | None] | None = None, options: dict | None = None):
-        if isinstance(seed, int):
-            seeds: list[int | None] = [seed + i for i in range(self.num_envs)]
-        elif seed is None:
-            seeds = [None] * self.num_envs
-        else:
-            if len(seed) != self.num_envs:
-                raise ValueError(f"got {len(seed)} seeds for {self.num_envs} envs")
-            seeds = list(seed)
-        if seed is not None:
-            self._np_random, self._np_random_seed = seeding.np_random(seeds[0])
-        per_env = (options or {}).get("per_env") if options else None
-        obs, infos = self.core.reset(seeds=seeds, options=per_env)
-        self._autoreset[:] = False
-        return obs, _vector_infos(infos)
-
-    def step(self, actions):
-        core = self.core
-        resetting = np.flatnonzero(self._autoreset)
-        stepping = np.flatnonzero(~self._autoreset)
-        obs, rew, term, trunc, infos = core.step(actions, rows=stepping)
-        if len(resetting):
-            obs, reset_infos = core.reset(rows=resetting, seeds=[None] * len(resetting))
-            for k, i in enumerate(resetting):
-                infos[i] = reset_infos[k]
-        self._autoreset = term | trunc
-        return obs, rew, term, trunc, _vector_infos(infos)
-
-    def render(self):
-        if self.render_mode == "ansi":
-            return [self.core.transcript(i) for i in range(self.num_envs)]
-        return None

@@ -70,42 +70,16 @@ matrix product; same seeds give the same dialogs as B single environments.
 
 from __future__ import annotations
 
-import dataclasses
-
 import gymnasium as gym
 import numpy as np
 
-from dialog_env.batched import BatchedDialogs
-from dialog_env.world import DialogWorld, WorldConfig, make_world
-from simulators.template import TemplateConfig
-
-
-def core_from_kwargs(batch_size: int, world: DialogWorld | None = None, split: str = "train",
-                     max_turns: int = 10, reward: str = "rank_percentile_gain",
-                     success_bonus: float = 1.0, exclude_shown: bool = True,
-                     max_tokens: int = 24, metric: str = "ip", visual: str = "pixels",
-                     visual_dim: int = 128, n_items: int = 10_000, catalog_seed: int = 0,
-                     index: str = "flat", attribute_weight: float = 1.0,
-                     simulator: TemplateConfig | dict | None = None, lexicon: str | None = None,
-                     feedback_embedding: bool = False, progress: bool = False
-                     ) -> BatchedDialogs:
-    """Build (or reuse) the world for these arguments and a batched core over it."""
-    if world is None:
-        sim = simulator if isinstance(simulator, TemplateConfig) else \
-            TemplateConfig(**(simulator or {}))
-        if lexicon is not None:
-            sim = dataclasses.replace(sim, lexicon=lexicon)
-        world = make_world(WorldConfig(n_items=n_items, catalog_seed=catalog_seed,
-                                       visual=visual, visual_dim=visual_dim, metric=metric,
-                                       index=index, attribute_weight=attribute_weight,
-                                       simulator=sim), progress=progress)
-    return BatchedDialogs(world, batch_size, split=split, max_turns=max_turns, reward=reward,
-                          success_bonus=success_bonus, exclude_shown=exclude_shown,
-                          max_tokens=max_tokens, feedback_embedding=feedback_embedding)
+from dialog_env.factory import make_core
+from dialog_env.world import DialogWorld
 
 
 class FashionDialogEnv(gym.Env):
-    """One dialog (see the module docstring). Keyword arguments: see `core_from_kwargs`."""
+    """One dialog (see the module docstring). Keyword arguments: see
+    `dialog_env.factory.make_core`."""
 
     metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 1}
 
@@ -113,7 +87,7 @@ class FashionDialogEnv(gym.Env):
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(f"unknown render_mode {render_mode!r}; expected one of "
                              f"{self.metadata['render_modes']}")
-        self.core = core_from_kwargs(1, **kwargs)
+        self.core = make_core(1, **kwargs)
         self.render_mode = render_mode
         self.observation_space = self.core.observation_space()
         self.action_space = self.core.action_space()

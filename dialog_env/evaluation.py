@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from typing import Protocol
 
@@ -9,6 +10,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from dialog_env.batched import BatchedDialogs
+from dialog_env.config import EpisodeConfig
 from dialog_env.world import DialogWorld
 
 
@@ -34,14 +36,17 @@ def run_protocol(world: DialogWorld, policy: DialogPolicy, pairs, split: str = "
 
     Returns `ranks (E, T+1)` int64 and the policy's mean wall time per dialog."""
     pairs = np.asarray(pairs, dtype=np.int64)
+    # The world's episode settings (exclude_shown, max_tokens), on this split and budget.
+    episode = dataclasses.replace(
+        world.config.episode if world.config is not None else EpisodeConfig(), split=split,
+        max_turns=max_turns, feedback_embedding=getattr(policy, "needs_embedding", False))
     e = len(pairs)
     ranks = np.zeros((e, max_turns + 1), dtype=np.int64)
     act_seconds = 0.0
     bar = tqdm(total=e, desc=f"eval {policy.name}", unit="dialog", disable=not progress)
     for lo in range(0, e, batch_size):
         hi = min(e, lo + batch_size)
-        core = BatchedDialogs(world, hi - lo, split=split, max_turns=max_turns,
-                              feedback_embedding=getattr(policy, "needs_embedding", False))
+        core = BatchedDialogs(world, hi - lo, episode)
         obs, infos = core.reset(
             seeds=[seed * 1_000_000 + k for k in range(lo, hi)],
             options=[{"target": int(t), "first_candidate": int(c)} for t, c in pairs[lo:hi]])

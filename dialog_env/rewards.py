@@ -1,9 +1,16 @@
 """Reward functions of FashionDialog: functions of the target's rank before and after a turn.
 
 `rank_percentile(rank, n) = 1 - rank / (n - 1)` (1 = the target ranks first).
+
+The batched core takes the reward as a function (`RewardFn`, RecSim's pattern): the named
+rewards with their success bonus are `RewardConfig(kind, success_bonus)`; any callable with
+the same signature works too.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -33,3 +40,33 @@ def reward(kind: str, rank: np.ndarray, prev_rank: np.ndarray, n_items: int) -> 
     if kind == "hit":
         return (np.asarray(rank) < HIT_K).astype(np.float64)
     raise ValueError(f"unknown reward {kind!r}; expected one of {REWARDS}")
+
+
+class RewardFn(Protocol):
+    """What the core calls after each turn: the dialogs' rewards `(n,)` from the target's
+    new and previous ranks `(n,)`, whether the target was shown `(n,)` bool, and the
+    catalog size. Any callable of this shape can be handed to the core."""
+
+    def __call__(self, rank: np.ndarray, prev_rank: np.ndarray, found: np.ndarray,
+                 n_items: int) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class RewardConfig:
+    """A named reward of `REWARDS` plus `success_bonus` when the target is shown: the
+    environment's reward setting and, called, its `RewardFn`."""
+
+    kind: str = "rank_percentile_gain"
+    """rank_percentile_gain, rank_percentile, log_rank or hit."""
+    success_bonus: float = 1.0
+    """Added when the target is shown."""
+
+    def __post_init__(self) -> None:
+        if self.kind not in REWARDS:
+            raise ValueError(f"unknown reward {self.kind!r}; expected one of {REWARDS}")
+        if not np.isfinite(self.success_bonus):
+            raise ValueError(f"success_bonus must be finite, got {self.success_bonus}")
+
+    def __call__(self, rank: np.ndarray, prev_rank: np.ndarray, found: np.ndarray,
+                 n_items: int) -> np.ndarray:
+        return reward(self.kind, rank, prev_rank, n_items) + self.success_bonus * found

@@ -1,38 +1,18 @@
 """`DialogWorld`: everything the dialogs of one configuration share — catalog, item space,
-retrieval database, simulator — wired in one factory (RecSim-style components).
-
-Building a world is the expensive part (catalog, features, index); `make_world` caches
-worlds per process by their configuration, so `gym.make` many times is cheap.
-"""
+retrieval database, shopper (RecSim-style components; `dialog_env.factory` wires them)."""
 
 from __future__ import annotations
 
 import functools
-from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
 from dialog_env.catalog.catalog import Catalog
 from dialog_env.catalog.schema import SPLITS
-from dialog_env.catalog.store import load_synthetic
+from dialog_env.config import EnvConfig
 from dialog_env.database import RetrievalDB
-from dialog_env.item_space import ItemSpace, build_item_space
-from simulators.template import SimulatorWorld, TemplateConfig
-
-
-@dataclass(frozen=True)
-class WorldConfig:
-    """What defines a world (and its cache key)."""
-
-    n_items: int = 10_000
-    catalog_seed: int = 0
-    image_size: int = 64
-    visual: str = "pixels"
-    visual_dim: int = 128
-    attribute_weight: float = 1.0
-    metric: str = "ip"
-    index: str = "flat"
-    simulator: TemplateConfig = field(default_factory=TemplateConfig)
+from dialog_env.item_space import ItemSpace
+from simulators.base import Shopper, check_shopper
 
 
 class CategoryPools:
@@ -52,17 +32,20 @@ class CategoryPools:
 
 
 class DialogWorld:
-    """Catalog + item space + database + simulator world, shared by all dialogs."""
+    """Catalog + item space + database + shopper, shared by all dialogs. `config` is the
+    `EnvConfig` it was built from (None for a hand-assembled world)."""
 
-    def __init__(self, catalog: Catalog, space: ItemSpace, db: RetrievalDB,
-                 simulator: SimulatorWorld, config: WorldConfig | None = None):
+    def __init__(self, catalog: Catalog, space: ItemSpace, db: RetrievalDB, shopper: Shopper,
+                 config: EnvConfig | None = None):
         if db.n != len(catalog):
             raise ValueError(f"database has {db.n} items, catalog {len(catalog)}")
-        self.catalog, self.space, self.db, self.simulator = catalog, space, db, simulator
+        if space.visual.shape[0] != len(catalog):
+            raise ValueError(f"item space has {space.visual.shape[0]} items, catalog "
+                             f"{len(catalog)}")
+        self.catalog, self.space, self.db = catalog, space, db
+        self.shopper = check_shopper(shopper)
         self.config = config
         self.split_items = {s: catalog.indices(s) for s in SPLITS}
-        self.split_by_category = {
-            s: [catalog.indices(s, c) for c in catalog.categories] for s in SPLITS}
         self.visual = space.visual
         self.attributes = space.attributes
 
@@ -82,34 +65,5 @@ class DialogWorld:
         return {"catalog": self.catalog.name, "items": self.n_items, "item_dim": self.dim,
                 "visual": self.space.visual_name, "visual_dim": self.space.visual_dim,
                 "attributes": len(self.catalog.vocab), "metric": self.db.metric,
-                "index": self.db.kind,
-                "config": None if self.config is None else _plain(asdict(self.config))}
-
-
-def _plain(x):
-    if isinstance(x, dict):
-        return {k: _plain(v) for k, v in x.items()}
-    if isinstance(x, (tuple, list)):
-        return [_plain(v) for v in x]
-    return x
-
-
-def build_world(catalog: Catalog, config: WorldConfig | None = None,
-                predicted_attributes: np.ndarray | None = None,
-                progress: bool = True) -> DialogWorld:
-    """A world over a given catalog (synthetic or real)."""
-    config = config or WorldConfig()
-    space = build_item_space(catalog, config.visual, config.visual_dim,
-                             attributes=predicted_attributes,
-                             attribute_weight=config.attribute_weight, progress=progress)
-    db = RetrievalDB(space.matrix, metric=config.metric, index=config.index)
-    sim = SimulatorWorld(catalog, config.simulator, attributes=predicted_attributes)
-    return DialogWorld(catalog, space, db, sim, config)
-
-
-@functools.lru_cache(maxsize=8)
-def make_world(config: WorldConfig = WorldConfig(), progress: bool = True) -> DialogWorld:
-    """The world of the embedded synthetic catalog for `config` (cached per process)."""
-    catalog = load_synthetic(config.n_items, config.catalog_seed, config.image_size,
-                             progress=progress)
-    return build_world(catalog, config, progress=progress)
+                "index": self.db.kind, "shopper": self.shopper.name,
+                "config": None if self.config is None else self.config.to_dict()}

@@ -11,7 +11,7 @@ that builds one for a catalog.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from dialog_env.catalog.catalog import Catalog
 from simulators.base import Shopper, check_shopper
@@ -45,6 +45,22 @@ def register_shopper(name: str, factory: ShopperFactory) -> None:
     if not name or not isinstance(name, str):
         raise ValueError(f"a shopper name must be a non-empty string, got {name!r}")
     SHOPPERS[name] = factory
+
+
+def with_template(config: ShopperConfig, template: TemplateConfig | dict | None = None,
+                  lexicon: str | None = None) -> ShopperConfig:
+    """`config` with the template shopper's settings replaced (a `TemplateConfig` or a dict
+    of its fields) and/or its lexicon."""
+    if template is not None:
+        if isinstance(template, dict):
+            template = TemplateConfig(**template)
+        elif not isinstance(template, TemplateConfig):
+            raise TypeError(f"template settings must be a TemplateConfig or a dict, got "
+                            f"{type(template).__name__}")
+        config = replace(config, template=template)
+    if lexicon is not None:
+        config = replace(config, template=replace(config.template, lexicon=lexicon))
+    return config
 
 
 def make_shopper(catalog: Catalog, config: ShopperConfig) -> Shopper:

@@ -30,9 +30,10 @@ def small_catalog():
 
 @pytest.fixture(scope="session")
 def small_world():
-    from dialog_env.world import WorldConfig, make_world
+    from dialog_env.config import env_config
+    from dialog_env.factory import make_world
 
-    return make_world(WorldConfig(n_items=2000, catalog_seed=5, visual_dim=32), progress=False)
+    return make_world(env_config(n_items=2000, catalog_seed=5, visual_dim=32), progress=False)
 
 
 @pytest.fixture(scope="session")

@@ -164,11 +164,11 @@ TINY = dict(embed_dim=16, text_hidden=16, text_dim=16, response_dim=16, hidden=1
 
 
 def _world(shopper: dict):
-    from dialog_env.world import WorldConfig, make_world
-    from simulators.template import TemplateConfig
+    from dialog_env.config import env_config
+    from dialog_env.factory import make_world
 
-    return make_world(WorldConfig(n_items=2000, catalog_seed=5, visual_dim=32,
-                                  simulator=TemplateConfig(**shopper)), progress=False)
+    return make_world(env_config(n_items=2000, catalog_seed=5, visual_dim=32, template=shopper),
+                      progress=False)
 
 
 @pytest.mark.parametrize("name", sorted(SHOPPERS))

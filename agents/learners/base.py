@@ -8,6 +8,7 @@ import numpy as np
 import torch
 
 from dialog_env.batched import BatchedDialogs
+from dialog_env.config import EpisodeConfig
 from dialog_env.world import DialogWorld
 
 
@@ -45,9 +46,9 @@ def new_batch(world: DialogWorld, cfg: LearnerConfig, seed: int, stage: int, ste
               embedding: bool = False) -> tuple[BatchedDialogs, dict]:
     """A fresh batch of training dialogs, seeded by (seed, stage, step) only — so a resumed
     run sees exactly the batches an uninterrupted run would."""
-    core = BatchedDialogs(world, cfg.batch, split="train", max_turns=cfg.turns,
-                          feedback_embedding=embedding)
-    core.with_infos = False
+    core = BatchedDialogs(world, cfg.batch, EpisodeConfig(split="train", max_turns=cfg.turns,
+                                                         feedback_embedding=embedding),
+                          with_infos=False)
     base = ((seed * 100 + stage) * 1_000_000 + step) * cfg.batch
     obs, _ = core.reset(seeds=[base + i for i in range(cfg.batch)])
     return core, obs

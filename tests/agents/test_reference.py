@@ -25,9 +25,9 @@ def test_oracle_beats_anchor_beats_random(small_world):
 def test_oracle_query_respects_the_box(small_world):
     proto = make_protocol(small_world.catalog, "val", 20, seed=1)
     agent = make_reference_agent("oracle-attributes")
-    from dialog_env.batched import BatchedDialogs
+    from dialog_env.factory import make_core
 
-    core = BatchedDialogs(small_world, 20, split="val")
+    core = make_core(world=small_world, batch_size=20, split="val")
     obs, infos = core.reset(seeds=list(range(20)), options=[
         {"target": t, "first_candidate": c} for t, c in proto["pairs"]])
     agent.begin(core)

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import dialog_env  # noqa: F401  (registers FashionDialog-v0)
-from dialog_env.batched import BatchedDialogs
+from dialog_env.factory import make_core
 from dialog_env.rewards import rank_percentile
 
 
@@ -121,7 +121,7 @@ def test_showing_the_target_terminates_with_bonus(env, small_world):
 
 
 def test_return_is_final_minus_initial_percentile(small_world):
-    core = BatchedDialogs(small_world, 8, success_bonus=0.0)
+    core = make_core(world=small_world, batch_size=8, success_bonus=0.0)
     core.reset(seeds=list(range(8)))
     start = rank_percentile(core.rank, small_world.n_items)
     total = np.zeros(8)
@@ -134,7 +134,7 @@ def test_return_is_final_minus_initial_percentile(small_world):
 
 @pytest.mark.parametrize("kind", ["rank_percentile", "log_rank", "hit"])
 def test_other_rewards(small_world, kind):
-    core = BatchedDialogs(small_world, 4, reward=kind, success_bonus=0.0)
+    core = make_core(world=small_world, batch_size=4, reward=kind, success_bonus=0.0)
     core.reset(seeds=[0, 1, 2, 3])
     _, r, *_ = core.step(np.ones((4, small_world.dim), np.float32))
     if kind == "rank_percentile":
@@ -144,7 +144,7 @@ def test_other_rewards(small_world, kind):
     else:
         assert np.array_equal(r, (core.rank < 10).astype(float))
     with pytest.raises(ValueError, match="unknown reward"):
-        BatchedDialogs(small_world, 1, reward="ndcg")
+        make_core(world=small_world, batch_size=1, reward="ndcg")
 
 
 def test_observations_and_info_are_plain(env, small_world):
@@ -176,7 +176,7 @@ def test_render_modes(small_world):
 
 
 def test_clone_replays_and_show_uses_given_candidates(small_world):
-    core = BatchedDialogs(small_world, 6)
+    core = make_core(world=small_world, batch_size=6)
     core.reset(seeds=list(range(6)))
     rng = np.random.default_rng(0)
     q = rng.uniform(-1, 1, (6, small_world.dim)).astype(np.float32)
@@ -235,7 +235,7 @@ def test_feedback_embedding_observation(small_world):
 
 
 def test_a_bad_reset_option_changes_no_dialog(small_world):
-    core = BatchedDialogs(small_world, 3)
+    core = make_core(world=small_world, batch_size=3)
     core.reset(seeds=[0, 1, 2])
     before = (core.target.copy(), core.turn.copy(), [h[-1].text for h in core.history])
     with pytest.raises(ValueError, match="out of range"):
@@ -247,7 +247,7 @@ def test_a_bad_reset_option_changes_no_dialog(small_world):
 
 def test_dialog_starts_are_drawn_from_the_split_and_the_targets_category(small_world):
     cat = small_world.catalog
-    core = BatchedDialogs(small_world, 500, split="test")
+    core = make_core(world=small_world, batch_size=500, split="test")
     core.reset(seeds=list(range(500)))
     test_items = set(small_world.split_items["test"].tolist())
     assert set(core.target.tolist()) <= test_items

@@ -1,0 +1,145 @@
+"""`EnvConfig`: one nested configuration of FashionDialog — catalog, item space, database,
+shopper, episode and reward — that `gym.make` keyword arguments, `make_vec`, the learners
+and every experiment script build (scripts expose it as `--env.<group>.<field>` through
+tyro).
+
+    EnvConfig(catalog=CatalogConfig(n_items=2000), items=ItemSpaceConfig(attribute_weight=0))
+    env_config(n_items=2000, attribute_weight=0)   # the same, from flat keyword names
+
+The first four groups define a *world* (built once and cached: catalog, features, index,
+shopper); `episode` and `reward` define the dialogs run in it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+from dialog_env.catalog.schema import SPLITS
+from dialog_env.rewards import RewardConfig
+from simulators.registry import ShopperConfig, with_template
+
+
+@dataclass(frozen=True)
+class CatalogConfig:
+    """The embedded synthetic catalog."""
+
+    n_items: int = 10_000
+    """Number of catalog items."""
+    seed: int = 0
+    """Catalog seed (which items are generated)."""
+    image_size: int = 64
+    """Rendered image size in pixels (8..256)."""
+
+
+@dataclass(frozen=True)
+class ItemSpaceConfig:
+    """The retrieval item space `z_i = [visual features ; w * attribute vector]`."""
+
+    visual: str = "pixels"
+    """Visual features: pixels (PCA of downsampled pixels) or attributes."""
+    visual_dim: int = 128
+    """Dimension of the pixel features."""
+    attribute_weight: float = 1.0
+    """Weight w of the attribute half of the item vectors (0: visual features only)."""
+
+
+@dataclass(frozen=True)
+class DatabaseConfig:
+    """How the retrieval database scores and indexes items."""
+
+    metric: str = "ip"
+    """Scoring: ip (inner product) or cosine."""
+    index: str = "flat"
+    """faiss index kind (exact ranks are always computed by brute force)."""
+
+
+@dataclass(frozen=True)
+class EpisodeConfig:
+    """One dialog: which targets, how long, what the agent observes."""
+
+    split: str = "train"
+    """Split the targets are drawn from: train, val or test."""
+    max_turns: int = 10
+    """Turn budget (truncation)."""
+    exclude_shown: bool = True
+    """Never show an item twice (ranks count unshown items only)."""
+    max_tokens: int = 24
+    """Width of the `feedback` token-id observation."""
+    feedback_embedding: bool = False
+    """Add the all-MiniLM-L6-v2 embedding of the caption (needs the `text` extra)."""
+
+    def __post_init__(self) -> None:
+        if self.split not in SPLITS:
+            raise ValueError(f"unknown split {self.split!r}; expected one of {SPLITS}")
+        if self.max_turns < 1:
+            raise ValueError(f"max_turns must be >= 1, got {self.max_turns}")
+
+
+@dataclass(frozen=True)
+class EnvConfig:
+    """Everything that defines a FashionDialog environment."""
+
+    catalog: CatalogConfig = field(default_factory=CatalogConfig)
+    items: ItemSpaceConfig = field(default_factory=ItemSpaceConfig)
+    database: DatabaseConfig = field(default_factory=DatabaseConfig)
+    shopper: ShopperConfig = field(default_factory=ShopperConfig)
+    episode: EpisodeConfig = field(default_factory=EpisodeConfig)
+    reward: RewardConfig = field(default_factory=RewardConfig)
+
+    def to_dict(self) -> dict:
+        """Plain JSON-serialisable values (what results files record)."""
+        return to_plain(dataclasses.asdict(self))
+
+
+def to_plain(x: Any) -> Any:
+    """Dicts/lists/tuples of plain values, recursively (tuples become lists)."""
+    if isinstance(x, dict):
+        return {str(k): to_plain(v) for k, v in x.items()}
+    if isinstance(x, (tuple, list)):
+        return [to_plain(v) for v in x]
+    return x
+
+
+# Flat keyword names accepted by `gym.make` / `env_config`, and where each one lives.
+FLAT_NAMES: dict[str, tuple[str, str]] = {
+    "n_items": ("catalog", "n_items"), "catalog_seed": ("catalog", "seed"),
+    "image_size": ("catalog", "image_size"),
+    "visual": ("items", "visual"), "visual_dim": ("items", "visual_dim"),
+    "attribute_weight": ("items", "attribute_weight"),
+    "metric": ("database", "metric"), "index": ("database", "index"),
+    "split": ("episode", "split"), "max_turns": ("episode", "max_turns"),
+    "exclude_shown": ("episode", "exclude_shown"), "max_tokens": ("episode", "max_tokens"),
+    "feedback_embedding": ("episode", "feedback_embedding"),
+    "reward": ("reward", "kind"), "success_bonus": ("reward", "success_bonus"),
+}
+
+
+def env_config(config: EnvConfig | None = None, *, shopper: str | ShopperConfig | None = None,
+               template: Any = None, lexicon: str | None = None,
+               **flat: Any) -> EnvConfig:
+    """`config` (default `EnvConfig()`) with flat keyword overrides (`FLAT_NAMES`), a shopper
+    name or `ShopperConfig`, the template shopper's settings (a `TemplateConfig` or a dict
+    of its fields) and its `lexicon`. Unknown names raise `TypeError` naming them."""
+    config = config or EnvConfig()
+    unknown = sorted(set(flat) - set(FLAT_NAMES))
+    if unknown:
+        raise TypeError(f"unknown FashionDialog arguments {unknown}; expected any of "
+                        f"{sorted(FLAT_NAMES)} or config, world, shopper, template, lexicon, "
+                        f"render_mode")
+    groups: dict[str, dict[str, Any]] = {}
+    for name, value in flat.items():
+        group, key = FLAT_NAMES[name]
+        groups.setdefault(group, {})[key] = value
+    changes = {g: dataclasses.replace(getattr(config, g), **kv) for g, kv in groups.items()}
+    sh = changes.get("shopper", config.shopper)
+    if isinstance(shopper, ShopperConfig):
+        sh = shopper
+    elif isinstance(shopper, str):
+        sh = dataclasses.replace(sh, name=shopper)
+    elif shopper is not None:
+        raise TypeError(f"shopper must be a name, a ShopperConfig or a Shopper instance, got "
+                        f"{type(shopper).__name__}")
+    changes["shopper"] = with_template(sh, template, lexicon)
+    return dataclasses.replace(config, **changes)
