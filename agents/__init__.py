@@ -1,5 +1,9 @@
-"""Agents: reference agents now; learned dialog managers and state trackers build on the
-same `DialogPolicy` interface (`begin(core)`, `act(obs, infos, core) -> queries`)."""
+"""Agents for FashionDialog: non-learned reference agents (`reference`), the learned
+`DialogAgent` (text and response encoders, state trackers incl. the CM-NTM, a query in the
+item space: `model`), its learners (`learners`), checkpoints (`checkpoint`), the adapter
+that runs a `DialogAgent` as a `DialogPolicy` like the reference agents (`begin(core)`,
+`act(obs, infos, core) -> queries`: `policy`) and a stable-baselines3 caption feature
+extractor (`sb3`)."""
 
 from __future__ import annotations
 

@@ -12,14 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from agents.policy import to_box
 from dialog_env.batched import BatchedDialogs
 from dialog_env.catalog.schema import SLOT_BY_NAME
-
-
-def to_box(q: np.ndarray) -> np.ndarray:
-    """Scale each query into [-1, 1] (ranking is scale invariant)."""
-    m = np.abs(q).max(axis=1, keepdims=True)
-    return (q / np.where(m > 0, m, 1.0)).astype(np.float32)
 
 
 def item_vectors(obs: dict[str, np.ndarray], core: BatchedDialogs) -> np.ndarray:
