@@ -120,7 +120,7 @@ def env_config(config: EnvConfig | None = None, *, shopper: str | ShopperConfig 
                template: Any = None, lexicon: str | None = None,
                **flat: Any) -> EnvConfig:
     """`config` (default `EnvConfig()`) with flat keyword overrides (`FLAT_NAMES`), a shopper
-    name or `ShopperConfig`, the template shopper's settings (a `TemplateConfig` or a dict
+    name or `ShopperConfig`, the template shopper's settings (its config object or a dict
     of its fields) and its `lexicon`. Unknown names raise `TypeError` naming them."""
     config = config or EnvConfig()
     unknown = sorted(set(flat) - set(FLAT_NAMES))

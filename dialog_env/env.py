@@ -35,6 +35,8 @@ shown yet; 0 once the target has been shown), `rank_percentile`, `turn`, `succes
 `reward=` one of `rank_percentile_gain` (default: change of the target's rank percentile,
 so an episode's return is final minus initial percentile), `rank_percentile`, `log_rank`,
 `hit` (target in the top 10); plus `success_bonus` (default 1) when the target is shown.
+Or any callable `(rank, prev_rank, found, n_items) -> rewards` (`dialog_env.rewards.
+RewardFn`), handed to the core as it is.
 
 ## Starting State
 
@@ -50,12 +52,16 @@ Terminated when the target is shown. Truncated after `max_turns` turns (register
 
 ## Arguments
 
-`gym.make("FashionDialog-v0", split="train"|"val"|"test", max_turns=10,
-reward="rank_percentile_gain", success_bonus=1.0, exclude_shown=True, metric="ip"|"cosine",
-visual="pixels"|"attributes", visual_dim=128, n_items=10000, catalog_seed=0,
-simulator=TemplateConfig(...) or dict, lexicon="train"|"test", max_tokens=24,
-feedback_embedding=False (needs the `text` extra),
-world=DialogWorld (a prebuilt world, e.g. over a real catalog), render_mode="ansi"|"rgb_array")`
+`config=EnvConfig(...)` (`dialog_env.config`: catalog, items, database, shopper, episode,
+reward) and/or flat keywords that override it: `split="train"|"val"|"test"`,
+`max_turns=10`, `reward="rank_percentile_gain"` (or a callable), `success_bonus=1.0`,
+`exclude_shown=True`, `max_tokens=24`, `feedback_embedding=False` (needs the `text`
+extra), `metric="ip"|"cosine"`, `index="flat"`, `visual="pixels"|"attributes"`,
+`visual_dim=128`, `attribute_weight=1.0`, `n_items=10000`, `catalog_seed=0`,
+`image_size=64`; `shopper=` a registered shopper name (`"template"`), a `ShopperConfig`
+or any object keeping the shopper contract (`simulators.base.Shopper`); `template=` the
+template shopper's settings (dict) and `lexicon="train"|"test"`; `world=` a prebuilt
+`DialogWorld` (e.g. over a real catalog); `render_mode="ansi"|"rgb_array"`.
 
 ## Vectorized
 

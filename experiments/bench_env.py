@@ -21,15 +21,16 @@ from pathlib import Path
 import numpy as np
 import tyro
 
-from dialog_env.batched import BatchedDialogs, FashionDialogVectorEnv
+from dialog_env.batched import BatchedDialogs
 from dialog_env.cache import atomic_write_json, atomic_write_text
 from dialog_env.catalog.store import load_synthetic
 from dialog_env.database import RetrievalDB
 from dialog_env.env import FashionDialogEnv
 from dialog_env.item_space import ItemSpace
+from dialog_env.vector import FashionDialogVectorEnv
 from dialog_env.world import DialogWorld
 from experiments.common import machine
-from simulators.template import SimulatorWorld
+from simulators.registry import ShopperConfig, make_shopper
 
 
 @dataclass
@@ -47,11 +48,13 @@ class Args:
     repeats: int = 6
     """Interleaved repetitions (medians reported; ratios are medians of per-repetition
     ratios)."""
+    shopper: str = "template"
+    """Registered shopper that answers."""
     out: Path = Path("results/bench")
     """Output folder (bench_env.md, bench_env.json)."""
 
 
-def make_world(n: int, dim: int) -> DialogWorld:
+def make_world(n: int, dim: int, shopper: str = "template") -> DialogWorld:
     catalog = load_synthetic(n, seed=0, render=False, progress=False)
     att = catalog.attributes.astype(np.float32)
     v_dim = dim - att.shape[1]
@@ -61,7 +64,8 @@ def make_world(n: int, dim: int) -> DialogWorld:
     vis = rng.normal(size=(n, v_dim)).astype(np.float32)
     vis /= np.linalg.norm(vis, axis=1, keepdims=True)
     space = ItemSpace(vis, att, 1.0, "random")
-    return DialogWorld(catalog, space, RetrievalDB(space.matrix), SimulatorWorld(catalog))
+    return DialogWorld(catalog, space, RetrievalDB(space.matrix),
+                       make_shopper(catalog, ShopperConfig(name=shopper)))
 
 
 def timed(fn, seconds: float) -> float:
@@ -91,8 +95,7 @@ def bench_size(world: DialogWorld, batch: int, seconds: float, repeats: int) -> 
         (scores > scores[0, t1[0]]).sum(1)
         return 1
 
-    core = BatchedDialogs(world, batch)
-    core.with_infos = False  # as learners use it; the vector env below builds infos
+    core = BatchedDialogs(world, batch, with_infos=False)  # as learners use it
     core.reset(seeds=list(range(batch)))
 
     def batched() -> int:
@@ -139,7 +142,7 @@ def bench_size(world: DialogWorld, batch: int, seconds: float, repeats: int) -> 
 def main(args: Args) -> dict:
     rows = {}
     for n in args.sizes:
-        world = make_world(n, args.dim)
+        world = make_world(n, args.dim, args.shopper)
         rows[n] = bench_size(world, args.batch, args.seconds, args.repeats)
         print(n, rows[n], flush=True)
     lines = [

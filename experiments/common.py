@@ -1,22 +1,20 @@
-"""Small helpers shared by the experiment scripts (world from CLI arguments, JSON I/O)."""
+"""Small helpers shared by the experiment scripts (JSON values, machine record, JSON I/O)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import platform
 import subprocess
 from dataclasses import asdict, is_dataclass
 from pathlib import Path
 
-from dialog_env.world import WorldConfig, make_world
-from simulators.template import TemplateConfig
+from dialog_env.config import EnvConfig
 
 
-def world_from_args(n_items: int, catalog_seed: int, lexicon: str = "train",
-                    visual: str = "pixels", visual_dim: int = 128, progress: bool = True):
-    sim = TemplateConfig(lexicon=lexicon)
-    return make_world(WorldConfig(n_items=n_items, catalog_seed=catalog_seed, visual=visual,
-                                  visual_dim=visual_dim, simulator=sim), progress=progress)
+def with_episode(env: EnvConfig, **changes) -> EnvConfig:
+    """`env` with some episode settings changed (e.g. `split="test"`)."""
+    return dataclasses.replace(env, episode=dataclasses.replace(env.episode, **changes))
 
 
 def plain(obj):

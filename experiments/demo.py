@@ -24,9 +24,9 @@ import tyro
 from agents import REFERENCE_AGENTS
 from dialog_env.cache import atomic_write_json, atomic_write_text
 from dialog_env.catalog import load_synthetic, save_gallery
-from dialog_env.database import RetrievalDB
-from dialog_env.item_space import build_item_space
-from experiments.common import machine
+from dialog_env.config import EnvConfig
+from dialog_env.factory import make_world
+from experiments.common import machine, with_episode
 from experiments.evaluate import Args as EvalArgs
 from experiments.evaluate import evaluate
 from experiments.plot import plot
@@ -41,12 +41,8 @@ T_START = time.perf_counter()
 class Args:
     """Arguments of the demo."""
 
-    n_items: int = 10_000
-    """Catalog size."""
-    seed: int = 0
-    """Catalog seed."""
-    image_size: int = 64
-    """Rendered image size in pixels."""
+    env: EnvConfig = field(default_factory=EnvConfig)
+    """The environment (the default embedded catalog unless changed)."""
     out: Path = Path("results/demo")
     """Output folder."""
     episodes: int = 500
@@ -57,21 +53,27 @@ class Args:
     """Learned agents to train ([] to skip training)."""
     train_steps: int = 150
     """Supervised training batches per agent."""
+    batch: int = 64
+    """Dialogs per training batch."""
     device: str = "auto"
     """Training device: auto (CUDA when available), cpu or cuda."""
+    runs: Path = Path("runs/demo")
+    """Checkpoints of the trained agents."""
+    quiet: bool = False
+    """No progress bars."""
 
 
 def main(args: Args) -> dict:
     args.out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    catalog = load_synthetic(args.n_items, args.seed, args.image_size)
+    c = args.env.catalog
+    catalog = load_synthetic(c.n_items, c.seed, c.image_size)
     t_catalog = time.perf_counter() - t0
-    space = build_item_space(catalog)
+    world = make_world(args.env)  # features, item space, database and shopper
+    space = world.space
     t_features = time.perf_counter() - t0 - t_catalog
-    db = RetrievalDB(space.matrix)
-    db.save(Path(catalog.meta["cache_dir"]) / "db-pixels128-attributes-flat")
     t_total = time.perf_counter() - t0
-    rng = np.random.default_rng(args.seed)
+    rng = np.random.default_rng(c.seed)
     picks = np.concatenate([rng.choice(catalog.indices("train", c), 8, replace=False)
                             for c in catalog.categories])
     gallery = save_gallery(catalog, picks, args.out / "gallery.png")
@@ -94,7 +96,7 @@ def main(args: Args) -> dict:
             f"{summary['mean_attributes_per_item']:.1f} values per item; splits "
             f"{', '.join(f'{k} {v:,}' for k, v in summary['splits'].items())}. "
             f"Built from scratch in **{t_total:.1f} s** ({t_catalog:.1f} s attributes + "
-            f"{args.image_size}px images, {t_features:.1f} s features + database) on "
+            f"{c.image_size}px images, {t_features:.1f} s features + database) on "
             f"{machine()['machine']} with {os.cpu_count()} cores.\n"))
     print(f"catalog: {summary['items']} items, {summary['attribute_values']} attribute values, "
           f"splits {summary['splits']}, categories {summary['categories']}")
@@ -109,10 +111,11 @@ def main(args: Args) -> dict:
     table = recall_table(results)
     trained = [r for r in results if "train_seconds" in r]
     train_lines = "".join(
-        f"- `{r['agent']}`: {args.train_steps} supervised batches of 64 dialogs in "
+        f"- `{r['agent']}`: {args.train_steps} supervised batches of {args.batch} dialogs in "
         f"{r['train_seconds']:.0f} s on {r['device']}\n" for r in trained)
     text = (f"# make demo: FashionDialog-v0, test split\n\n"
-            f"{args.episodes} dialogs x {len(args.seeds)} seeds, 10 turns, {args.n_items:,} "
+            f"{args.episodes} dialogs x {len(args.seeds)} seeds, "
+            f"{args.env.episode.max_turns} turns, {c.n_items:,} "
             f"items. Recall@K in %, 95% bootstrap CIs; t1 is after the first query.\n"
             f"`oracle-attributes` cheats (reads the structured mentions). The learned agents "
             f"are trained briefly (demo budgets); `experiments.suite` has full budgets.\n\n"
@@ -125,9 +128,9 @@ def main(args: Args) -> dict:
 
 
 def evaluate_reference_agents(args: Args) -> list[dict]:
-    return [evaluate(EvalArgs(agent=agent, split="test", episodes=args.episodes,
-                              seeds=args.seeds, n_items=args.n_items, catalog_seed=args.seed,
-                              out=args.out / "eval")) for agent in REFERENCE_AGENTS]
+    return [evaluate(EvalArgs(agent=agent, env=with_episode(args.env, split="test"),
+                              episodes=args.episodes, seeds=args.seeds, out=args.out / "eval"))
+            for agent in REFERENCE_AGENTS]
 
 
 def train_agents(args: Args) -> list[dict]:
@@ -135,10 +138,11 @@ def train_agents(args: Args) -> list[dict]:
     results = []
     for name in args.agents:
         res = train_main(TrainArgs(
-            agent=name, learners=["supervised"], steps=[args.train_steps], batch=64,
-            device=args.device, n_items=args.n_items, catalog_seed=args.seed,
+            agent=name, learners=["supervised"], steps=[args.train_steps], batch=args.batch,
+            device=args.device, env=with_episode(args.env, split="train"),
             eval_episodes=args.episodes, eval_seeds=args.seeds,
-            checkpoint_every=max(25, args.train_steps // 3), out=Path("runs/demo") / name))
+            checkpoint_every=max(25, args.train_steps // 3), out=args.runs / name,
+            quiet=args.quiet))
         ev = json.loads(Path(res["eval"]).read_text())
         ev["train_seconds"], ev["device"] = res["train_seconds"], res["device"]
         atomic_write_json(args.out / "eval" / f"{name}.json", ev)

@@ -1,9 +1,15 @@
 """Evaluate an agent on the fixed protocol and write per-turn metrics as JSON.
 
-    python -m experiments.evaluate --agent anchor --split test --episodes 1000 --seeds 0 1 2
+    python -m experiments.evaluate --agent anchor --episodes 1000 --seeds 0 1 2
+    python -m experiments.evaluate --agent oracle-attributes --env.items.attribute-weight 0.5 \
+        --env.shopper.template.wrong-rate 0.1 --env.episode.split val
 
-Every agent is evaluated on the same (target, first candidate) pairs: the protocol file is
-created once per (catalog, split, episodes, protocol seed) and saved next to the results.
+`--env.*` is the whole environment configuration (`dialog_env.config.EnvConfig`: catalog,
+item space, database, shopper and its noise rates, episode, reward); the split and the turn
+budget are `--env.episode.split` (default test) and `--env.episode.max-turns`. Every agent
+is evaluated on the same (target, first candidate) pairs: the protocol file is created once
+per (catalog, split, episodes, protocol seed) and saved next to the results; the results
+JSON records the full configuration.
 """
 
 from __future__ import annotations
@@ -17,10 +23,12 @@ import tyro
 
 from agents import REFERENCE_AGENTS, make_reference_agent
 from dialog_env.cache import atomic_write_json
+from dialog_env.config import EnvConfig, EpisodeConfig
 from dialog_env.evaluation import run_protocol
+from dialog_env.factory import make_world
 from dialog_env.metrics import KS, per_turn_metrics
 from dialog_env.protocol import load_protocol, make_protocol, save_protocol
-from experiments.common import machine, plain, world_from_args
+from experiments.common import machine, plain
 
 
 @dataclass
@@ -33,22 +41,15 @@ class Args:
     """A trained agent's checkpoint folder (e.g. runs/train/final); overrides --agent."""
     device: str = "auto"
     """Device of a trained agent: auto, cpu or cuda."""
-    split: str = "test"
-    """Split the targets come from."""
+    env: EnvConfig = field(default_factory=lambda: EnvConfig(episode=EpisodeConfig(
+        split="test")))
+    """The environment (split and turn budget: env.episode)."""
     episodes: int = 1000
     """Dialogs per seed (the protocol's length)."""
     seeds: list[int] = field(default_factory=lambda: [0, 1, 2])
     """Simulator/agent seeds; dialogs of all seeds are pooled for the confidence intervals."""
-    turns: int = 10
-    """Turn budget."""
     protocol_seed: int = 0
     """Seed of the (target, first candidate) list."""
-    n_items: int = 10_000
-    """Catalog size."""
-    catalog_seed: int = 0
-    """Catalog seed."""
-    lexicon: str = "train"
-    """Shopper lexicon: train or held-out test wording."""
     out: Path = Path("results/eval")
     """Output folder: <out>/<agent>.json and <out>/protocol-<split>.json."""
     quiet: bool = False
@@ -57,28 +58,28 @@ class Args:
 
 def evaluate(args: Args, agent_factory=None) -> dict:
     """Run `args.agent` (or `agent_factory(seed)`) and write `<out>/<agent>.json`."""
-    world = world_from_args(args.n_items, args.catalog_seed, args.lexicon,
-                            progress=not args.quiet)
+    world = make_world(args.env, progress=not args.quiet)
+    split, turns = args.env.episode.split, args.env.episode.max_turns
     args.out.mkdir(parents=True, exist_ok=True)
-    proto_file = args.out / f"protocol-{args.split}-{args.episodes}-s{args.protocol_seed}.json"
+    proto_file = args.out / f"protocol-{split}-{args.episodes}-s{args.protocol_seed}.json"
     if proto_file.exists():
         protocol = load_protocol(proto_file, world.catalog)
     else:
-        protocol = make_protocol(world.catalog, args.split, args.episodes, args.protocol_seed)
+        protocol = make_protocol(world.catalog, split, args.episodes, args.protocol_seed)
         save_protocol(protocol, proto_file)
     factory = agent_factory or (lambda seed: make_reference_agent(args.agent, seed))
     all_ranks, per_seed, seconds = [], {}, []
     t0 = time.perf_counter()
     for seed in args.seeds:
-        run = run_protocol(world, factory(seed), protocol["pairs"], split=args.split,
-                           max_turns=args.turns, seed=seed, progress=not args.quiet)
+        run = run_protocol(world, factory(seed), protocol["pairs"], split=split,
+                           max_turns=turns, seed=seed, progress=not args.quiet)
         all_ranks.append(run["ranks"])
         seconds.append(run["policy_seconds_per_dialog"])
         m = per_turn_metrics(run["ranks"], world.n_items, n_boot=200, seed=seed)
         per_seed[str(seed)] = {f"recall@{k}": m["per_turn"][f"recall@{k}"]["mean"] for k in KS}
     ranks = np.concatenate(all_ranks)
     result = {
-        "agent": args.agent, "split": args.split, "seeds": args.seeds,
+        "agent": args.agent, "split": split, "env": args.env.to_dict(), "seeds": args.seeds,
         "episodes_per_seed": args.episodes, "protocol": str(proto_file),
         "metrics": per_turn_metrics(ranks, world.n_items), "per_seed": per_seed,
         "inference_seconds_per_dialog": float(np.mean(seconds)),
@@ -87,7 +88,7 @@ def evaluate(args: Args, agent_factory=None) -> dict:
     }
     path = atomic_write_json(args.out / f"{args.agent}.json", result)
     last = result["metrics"]["per_turn"]
-    print(f"{args.agent}: R@10 at turn {args.turns} = {last['recall@10']['mean'][-1]:.3f} "
+    print(f"{args.agent}: R@10 at turn {turns} = {last['recall@10']['mean'][-1]:.3f} "
           f"[{last['recall@10']['lo'][-1]:.3f}, {last['recall@10']['hi'][-1]:.3f}] -> {path}")
     return result
 

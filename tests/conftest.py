@@ -45,3 +45,11 @@ def shared_data():
     if not path.exists():
         pytest.skip("../shared/data is not present")
     return path
+
+
+@pytest.fixture(scope="session")
+def fake_world():
+    """A 300-item world with the counting fake shopper (tests/fakes.py)."""
+    from tests.fakes import fake_world
+
+    return fake_world()

