@@ -9,6 +9,8 @@ agent ranks the catalog exactly as the environment does.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 
 import torch
@@ -73,7 +75,26 @@ def agent_config(name: str, vocab_size: int, visual_dim: int, attr_dim: int,
     return replace(cfg, **overrides)
 
 
+@contextmanager
+def seeded_init(seed: int) -> Iterator[None]:
+    """Build modules inside this block to initialise their parameters from `seed`:
+    torch's global CPU generator is seeded inside `torch.random.fork_rng` and restored on
+    exit, so no global random state leaks to (or from) the rest of the program."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        yield
+
+
 class DialogAgent(nn.Module):
+    @classmethod
+    def from_seed(cls, config: AgentConfig, seed: int) -> DialogAgent:
+        """The agent with parameters initialised from `seed`: the same weights as
+        `torch.manual_seed(seed); DialogAgent(config)`, but built under
+        `torch.random.fork_rng` (see `seeded_init`), so torch's global random state is
+        neither read nor changed."""
+        with seeded_init(seed):
+            return cls(config)
+
     def __init__(self, config: AgentConfig):
         super().__init__()
         c = config

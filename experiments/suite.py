@@ -88,8 +88,8 @@ def _job(spec: dict) -> dict:
 
     device = resolve_device(spec["device"])
     world = world_from_args(spec["n_items"], 0, progress=False)
-    torch.manual_seed(spec["seed"])
-    agent = DialogAgent(config_for_world(spec["agent"], world, **spec["overrides"]))
+    agent = DialogAgent.from_seed(config_for_world(spec["agent"], world, **spec["overrides"]),
+                                  spec["seed"])
     stages = [(name, LearnerConfig(steps=s, batch=spec["batch"], turns=spec["turns"],
                                    checkpoint_every=max(50, s // 4)))
               for name, s in zip(spec["learners"], spec["steps"])]

@@ -15,7 +15,6 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import torch
 import tyro
 
 from agents.learners import LEARNERS, LearnerConfig, train
@@ -83,7 +82,7 @@ def build_agent(args: Args, world) -> DialogAgent:
             raise ValueError(f"--memory-size must look like 8x64 (slots x width), got "
                              f"{args.memory_size!r}") from None
         overrides.update(slots=n, width=m)
-    return DialogAgent(config_for_world(args.agent, world, **overrides))
+    return DialogAgent.from_seed(config_for_world(args.agent, world, **overrides), args.seed)
 
 
 def main(args: Args) -> dict:
@@ -96,7 +95,6 @@ def main(args: Args) -> dict:
     if bad:
         raise SystemExit(f"unknown learners {bad}; expected {LEARNERS}")
     device = resolve_device(args.device)
-    torch.manual_seed(args.seed)
     world = world_from_args(args.n_items, args.catalog_seed, args.lexicon,
                             progress=not args.quiet)
     agent = build_agent(args, world)

@@ -193,15 +193,12 @@ def test_dialogs_match_the_recorded_digests(name):
 
 @pytest.mark.parametrize("agent_name", sorted(LOSSES))
 def test_learner_losses_match_the_recorded_ones(agent_name, tmp_path):
-    import torch
-
     from agents.learners import LearnerConfig, train
     from agents.model import DialogAgent
     from agents.policy import config_for_world
 
     world = _world({})
-    torch.manual_seed(0)
-    agent = DialogAgent(config_for_world(agent_name, world, **TINY))
+    agent = DialogAgent.from_seed(config_for_world(agent_name, world, **TINY), 0)
 
     def cfg(**kw):
         return LearnerConfig(**{"steps": 3, "batch": 8, "turns": 3, "checkpoint_every": 1, **kw})

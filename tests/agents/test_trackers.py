@@ -1,6 +1,7 @@
 import pytest
 import torch
 
+from agents.model import seeded_init
 from agents.response import ResponseEncoder
 from agents.text import make_text_encoder
 from agents.trackers import make_tracker
@@ -9,14 +10,15 @@ from agents.trackers import make_tracker
 @pytest.mark.parametrize("kind,out", [("mean", 6), ("ewma", 6), ("lstm", 5), ("gru", 5),
                                        ("cmntm", 6)])
 def test_tracker_shapes_and_masking(kind, out):
-    torch.manual_seed(0)
-    tr = make_tracker(kind, 6, 5, memories=2, slots=3, width=4, controller=5).eval()
+    with seeded_init(0):
+        tr = make_tracker(kind, 6, 5, memories=2, slots=3, width=4, controller=5).eval()
+    g = torch.Generator().manual_seed(0)
     state = tr.initial_state(4, "cpu")
-    e = torch.randn(4, 6)
+    e = torch.randn(4, 6, generator=g)
     h, s1 = tr.step(e, state)
     assert h.shape == (4, out)
     mask = torch.tensor([True, False, True, False])
-    h2, s2 = tr.step(torch.randn(4, 6), s1, mask)
+    h2, s2 = tr.step(torch.randn(4, 6, generator=g), s1, mask)
 
     def flat(s):
         return [s] if torch.is_tensor(s) else [x for y in s for x in flat(y)]
@@ -41,8 +43,8 @@ def test_mean_and_ewma_by_hand():
 
 @pytest.mark.parametrize("kind", ["gru", "lstm", "cnn"])
 def test_text_encoders_ignore_padding(kind):
-    torch.manual_seed(0)
-    enc = make_text_encoder(kind, 30, 8, 8, 4).eval()
+    with seeded_init(0):
+        enc = make_text_encoder(kind, 30, 8, 8, 4).eval()
     a = torch.tensor([[5, 6, 7, 0, 0, 0]])
     b = torch.tensor([[5, 6, 7, 0, 0, 0, 0, 0, 0]])
     assert torch.allclose(enc(a), enc(b), atol=1e-6)
@@ -52,8 +54,11 @@ def test_text_encoders_ignore_padding(kind):
 
 @pytest.mark.parametrize("kind", ["image", "concat", "attention"])
 def test_response_encoders(kind):
-    enc = ResponseEncoder(kind, 5, 7, 4, 6, type_index=[[0, 1], [2, 3, 4], [5, 6]])
-    e = enc(torch.randn(3, 5), torch.rand(3, 7), torch.randn(3, 4))
+    with seeded_init(0):
+        enc = ResponseEncoder(kind, 5, 7, 4, 6, type_index=[[0, 1], [2, 3, 4], [5, 6]])
+    g = torch.Generator().manual_seed(0)
+    e = enc(torch.randn(3, 5, generator=g), torch.rand(3, 7, generator=g),
+            torch.randn(3, 4, generator=g))
     assert e.shape == (3, 6) and (e >= 0).all()
     with pytest.raises(ValueError):
         ResponseEncoder("attention", 5, 7, 4, 6, type_index=[])
