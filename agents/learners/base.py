@@ -1,4 +1,5 @@
-"""What every learner shares: its configuration and one training batch of dialogs."""
+"""What every learner shares: its configuration, one training batch of dialogs, the step's
+torch generator, and the small tensor helpers the losses use."""
 
 from __future__ import annotations
 
@@ -74,14 +75,3 @@ def map_state(fn, state):
     if isinstance(state, tuple):
         return tuple(map_state(fn, s) for s in state)
     return fn(state)
-
-
-def start_batch(agent, world: DialogWorld, items: torch.Tensor, cfg: LearnerConfig,
-                seed: int, stage: int, step: int):
-    """What every learner step begins with: the batch of dialogs, its first observation,
-    the step's torch generator, the targets and the agent's initial state."""
-    device = items.device
-    core, obs = new_batch(world, cfg, seed, stage, step, agent.needs_embedding)
-    gen = torch_generator(device, seed, stage, step)
-    targets = torch.as_tensor(core.target, device=device)
-    return core, obs, gen, targets, agent.initial_state(core.B, device)

@@ -4,7 +4,9 @@ At every turn a frozen copy of the agent proposes its top-K (K = 4) unshown cand
 each is shown in a copy of the dialog and rolled out greedily by the frozen policy for the
 remaining turns, scored by the sum of the target's ranks; the best candidate becomes the
 supervised label of the trained agent's query: cross-entropy over `<q, z_a> / tau`
-(tau = 0.2) against random negatives. The dialog proceeds with the improved choice.
+(tau = 0.2) against random negatives. The dialog proceeds with the improved choice. The
+frozen copy is refreshed from the trained agent at the start of the stage and after every
+checkpoint.
 """
 
 from __future__ import annotations
@@ -15,27 +17,45 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from agents.learners.base import LearnerConfig, map_state, mask_shown, start_batch
+from agents.learners.base import LearnerConfig, map_state, mask_shown
+from agents.learners.learner import Learner, Rollout
 from agents.model import DialogAgent
 from agents.policy import obs_tensors, to_action
 from dialog_env.batched import BatchedDialogs
-from dialog_env.world import DialogWorld
 
 NEGATIVES = 32
 
 
-class RolloutImprovement:
-    def __init__(self):
+class RolloutImprovement(Learner):
+    name = "rollout"
+
+    def __init__(self, cfg: LearnerConfig):
+        super().__init__(cfg)
         self.frozen: DialogAgent | None = None
+        self.frozen_state = None  # the frozen copy's tracker state in the current rollout
 
     def refresh(self, agent: DialogAgent) -> None:
+        """The frozen copy becomes a copy of `agent`'s current weights."""
         self.frozen = copy.deepcopy(agent).eval()
         for p in self.frozen.parameters():
             p.requires_grad_(False)
 
+    def on_stage_start(self, agent: DialogAgent) -> None:
+        self.refresh(agent)
+
+    def on_checkpoint(self, agent: DialogAgent) -> None:
+        self.refresh(agent)
+
+    def on_rollout_start(self, rollout: Rollout) -> None:
+        if self.frozen is None:
+            self.refresh(rollout.agent)
+        self.frozen_state = self.frozen.initial_state(rollout.core.B, rollout.device)
+
     @torch.no_grad()
-    def _best(self, core: BatchedDialogs, fstate, cand: np.ndarray, qf: torch.Tensor,
-              device) -> np.ndarray:
+    def _best(self, core: BatchedDialogs, cand: np.ndarray, qf: torch.Tensor) -> np.ndarray:
+        """Of each running dialog's candidates `cand (B, K)`, the one whose greedy rollout
+        by the frozen policy (in a copy of the dialog) ranks the target best overall."""
+        device = qf.device
         rows = np.flatnonzero(~core.done)
         k = cand.shape[1]
         best = cand[:, 0].copy()
@@ -44,46 +64,32 @@ class RolloutImprovement:
         rep = np.repeat(rows, k)
         clone = core.clone(rep)
         rep_t = torch.as_tensor(rep, device=device)
-        fs = map_state(lambda x: x[rep_t], fstate)
+        fs = map_state(lambda x: x[rep_t], self.frozen_state)
         obs, *_ = clone.show(cand[rows].reshape(-1), to_action(qf[rep_t]))
         score = clone.rank.astype(np.float64)
         while not clone.done.all():
             mask = torch.as_tensor(~clone.done, device=device)
             q, fs = self.frozen.turn(*obs_tensors(obs, device, self.frozen.needs_embedding), fs,
-                                        mask)
+                                     mask)
             obs, *_ = clone.step(to_action(q))
             score += clone.rank
         pick = np.argmin(score.reshape(len(rows), k), axis=1)
         best[rows] = cand[rows, pick]
         return best
 
-    def step(self, agent: DialogAgent, world: DialogWorld, items: torch.Tensor,
-             cfg: LearnerConfig, seed: int, stage: int, step: int):
-        if self.frozen is None:
-            self.refresh(agent)
-        device = items.device
-        core, obs, gen, _, state = start_batch(agent, world, items, cfg, seed, stage, step)
-        fstate = self.frozen.initial_state(core.B, device)
-        losses = []
-        for _ in range(cfg.turns):
-            active = torch.as_tensor(~core.done, device=device)
-            tens = obs_tensors(obs, device, agent.needs_embedding)
-            q, state = agent.turn(*tens, state, active)
-            with torch.no_grad():
-                qf, fstate = self.frozen.turn(*tens, fstate, active)
-                scores = mask_shown(F.normalize(qf, dim=1) @ items.T, core.shown)
-                cand = scores.topk(cfg.rollout_k, dim=1).indices.cpu().numpy()
-            best = self._best(core, fstate, cand, qf, device)
-            label = torch.as_tensor(best, device=device)
-            neg = torch.randint(0, items.shape[0], (core.B, NEGATIVES), device=device,
-                                generator=gen)
-            z = items[torch.cat([label[:, None], neg], dim=1)]  # (B, 1 + negatives, D)
-            logits = torch.einsum("bd,bkd->bk", F.normalize(q, dim=1), z) / cfg.temperature
-            ce = F.cross_entropy(logits[active], torch.zeros(int(active.sum()), dtype=torch.long,
-                                                                device=device))
-            losses.append(ce)
-            obs, *_ = core.show(best, to_action(q))
-            if core.done.all():
-                break
-        loss = torch.stack(losses).mean()
-        return loss, {"loss": loss.item(), "recall@10": float((core.rank < 10).mean())}
+    def on_turn(self, rollout: Rollout, q: torch.Tensor, obs: tuple[torch.Tensor, ...],
+                active: torch.Tensor) -> np.ndarray:
+        core, items, device = rollout.core, rollout.items, rollout.device
+        with torch.no_grad():
+            qf, self.frozen_state = self.frozen.turn(*obs, self.frozen_state, active)
+            scores = mask_shown(F.normalize(qf, dim=1) @ items.T, core.shown)
+            cand = scores.topk(self.cfg.rollout_k, dim=1).indices.cpu().numpy()
+        best = self._best(core, cand, qf)
+        label = torch.as_tensor(best, device=device)
+        neg = torch.randint(0, items.shape[0], (core.B, NEGATIVES), device=device,
+                            generator=rollout.generator)
+        z = items[torch.cat([label[:, None], neg], dim=1)]  # (B, 1 + negatives, D)
+        logits = torch.einsum("bd,bkd->bk", F.normalize(q, dim=1), z) / self.cfg.temperature
+        rollout.terms.append(F.cross_entropy(
+            logits[active], torch.zeros(int(active.sum()), dtype=torch.long, device=device)))
+        return best

@@ -2,8 +2,15 @@ import numpy as np
 import pytest
 import torch
 
-from agents.checkpoint import load_checkpoint, save_checkpoint
-from agents.learners import LearnerConfig, StopTraining, train
+from agents.learners import (
+    LEARNERS,
+    Callback,
+    Learner,
+    LearnerConfig,
+    StopTraining,
+    make_learner,
+    train,
+)
 from agents.model import LEARNED_AGENTS, DialogAgent
 from agents.policy import TorchPolicy, config_for_world
 from dialog_env.evaluation import run_protocol
@@ -14,8 +21,7 @@ TINY = dict(embed_dim=16, text_hidden=16, text_dim=16, response_dim=16, hidden=1
 
 
 def tiny_agent(world, name="fashionntm", **kw):
-    torch.manual_seed(0)
-    return DialogAgent(config_for_world(name, world, **{**TINY, **kw}))
+    return DialogAgent.from_seed(config_for_world(name, world, **{**TINY, **kw}), 0)
 
 
 def cfg(**kw):
@@ -70,34 +76,16 @@ def test_supervised_training_improves_recall(small_world, tmp_path):
     assert p1 > p0 + 0.1 and r1 > r0
 
 
-def test_checkpoint_roundtrip_gives_identical_outputs(small_world, tmp_path):
-    agent = tiny_agent(small_world, "fiq-gru-attention").eval()
-    save_checkpoint(tmp_path / "ck", agent)
-    back, _ = load_checkpoint(tmp_path / "ck")
-    tokens = torch.randint(0, 40, (4, 24))
-    vis = torch.randn(4, small_world.space.visual_dim)
-    att = torch.rand(4, small_world.attributes.shape[1])
-    q1, _ = agent.turn(tokens, vis, att, agent.initial_state(4))
-    q2, _ = back.turn(tokens, vis, att, back.initial_state(4))
-    assert torch.equal(q1, q2)
+class StopAfter(Callback):
+    """Stops training after `n` optimizer steps (a simulated kill); records what it saw."""
 
+    def __init__(self, n: int):
+        self.n, self.seen = n, []
 
-def test_bad_checkpoints_are_reported(small_world, tmp_path):
-    with pytest.raises(FileNotFoundError, match="checkpoint.json"):
-        load_checkpoint(tmp_path)
-    agent = tiny_agent(small_world, "st-avg")
-    save_checkpoint(tmp_path / "ck", agent)
-    (tmp_path / "ck" / "model.safetensors").write_bytes(b"half-written")
-    with pytest.raises(ValueError, match="unreadable weights"):
-        load_checkpoint(tmp_path / "ck")
-    save_checkpoint(tmp_path / "ck2", tiny_agent(small_world, "st-lstm"))
-    (tmp_path / "ck" / "model.safetensors").write_bytes(
-        (tmp_path / "ck2" / "model.safetensors").read_bytes())
-    with pytest.raises(ValueError, match="do not match"):
-        load_checkpoint(tmp_path / "ck")
-    (tmp_path / "ck" / "checkpoint.json").write_text("{")
-    with pytest.raises(ValueError, match="malformed"):
-        load_checkpoint(tmp_path / "ck")
+    def on_step(self, stage, step, stats):
+        self.seen.append((stage, step, sorted(stats)))
+        if len(self.seen) >= self.n:
+            raise StopTraining(f"stopped after {self.n} steps")
 
 
 def test_killed_training_resumes_to_the_same_weights(small_world, tmp_path):
@@ -106,12 +94,40 @@ def test_killed_training_resumes_to_the_same_weights(small_world, tmp_path):
     whole = tiny_agent(small_world, "st-lstm")
     train(whole, small_world, stages, tmp_path / "a", progress=False)
     killed = tiny_agent(small_world, "st-lstm")
+    stop = StopAfter(3)
     with pytest.raises(StopTraining):
-        train(killed, small_world, stages, tmp_path / "b", progress=False, stop_after=3)
+        train(killed, small_world, stages, tmp_path / "b", progress=False, callbacks=[stop])
+    assert [(k, s) for k, s, _ in stop.seen] == [(0, 1), (0, 2), (0, 3)]
+    assert stop.seen[0][2] == ["loss", "recall@10"]
+    assert not (tmp_path / "b" / "final").exists()
     resumed = tiny_agent(small_world, "st-lstm")  # a fresh process: nothing in memory
     train(resumed, small_world, stages, tmp_path / "b", progress=False)
     for (n, a), b in zip(whole.named_parameters(), resumed.parameters()):
         assert torch.equal(a, b), n
+
+
+def test_training_leaves_global_random_state_alone(small_world, tmp_path):
+    before = torch.random.get_rng_state()
+    agent = tiny_agent(small_world, "st-avg")
+    train(agent, small_world, [("supervised", cfg(steps=1)), ("reinforce", cfg(steps=1))],
+          tmp_path, progress=False)
+    assert torch.equal(torch.random.get_rng_state(), before)
+
+
+def test_from_seed_is_reproducible_and_leaves_global_random_state_alone(small_world):
+    config = config_for_world("fashionntm", small_world, **TINY)
+    before = torch.random.get_rng_state()
+    a, b, c = (DialogAgent.from_seed(config, s) for s in (7, 7, 8))
+    assert torch.equal(torch.random.get_rng_state(), before)
+    assert all(torch.equal(x, y) for x, y in zip(a.parameters(), b.parameters()))
+    assert not torch.equal(a.query.weight, c.query.weight)
+
+
+def test_learner_registry():
+    assert list(LEARNERS) == ["supervised", "reinforce", "rollout"]
+    assert all(issubclass(c, Learner) and c.name == n for n, c in LEARNERS.items())
+    with pytest.raises(ValueError, match="unknown learner 'ppo'"):
+        make_learner("ppo", cfg())
 
 
 def test_memories_option_and_ntm_with_one_memory(small_world):
