@@ -8,6 +8,10 @@ protocol, and writes `<out>/summary.md` + `summary.json` and two plots: recall@1
 for all agents (with the reference agents) and, as in FashionNTM's Figure 8, recall
 (mean of R@5 and R@8 at the last turn) vs inference time per dialog for `fashionntm` with
 C in {1, 2, 4, 8} memories and two memory sizes. Jobs run in `--workers` processes.
+`--env.*` is the whole environment configuration (`dialog_env.config.EnvConfig`), e.g.
+`--env.shopper.template.wrong-rate 0.1 --env.items.attribute-weight 0`; agents train on
+its train split and are evaluated on its test split, with `--env.episode.max-turns` turns.
+`--learners` may list several stages; each needs its own number in `--steps`.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ import numpy as np
 import tyro
 
 from dialog_env.cache import atomic_write_json, atomic_write_text
+from dialog_env.config import EnvConfig
+from experiments.common import with_episode
 from experiments.summary import ci_cell
 
 AGENTS = ("guo-gru", "fiq-gru", "fiq-gru-attention", "st-avg", "st-ewma", "st-lstm",
@@ -47,8 +53,6 @@ class Args:
     """Steps per learner stage."""
     batch: int = 64
     """Dialogs per training batch."""
-    turns: int = 10
-    """Dialog turns."""
     episodes: int = 1000
     """Evaluation dialogs (test split protocol)."""
     memories: list[int] = field(default_factory=lambda: [1, 2, 4, 8])
@@ -63,8 +67,8 @@ class Args:
     """Parallel training processes."""
     threads: int = 0
     """Torch CPU threads per worker (0: cores / workers)."""
-    n_items: int = 10_000
-    """Catalog size."""
+    env: EnvConfig = field(default_factory=EnvConfig)
+    """The environment (dialog turns: env.episode.max_turns)."""
     out: Path = Path("results/suite")
     """Output folder."""
     title: str = "FashionDialog-v0 suite"
@@ -84,10 +88,10 @@ def _job(spec: dict) -> dict:
     from agents.model import DialogAgent
     from agents.policy import TorchPolicy, config_for_world, resolve_device
     from dialog_env.evaluation import run_protocol
-    from experiments.common import world_from_args
+    from dialog_env.factory import make_world
 
     device = resolve_device(spec["device"])
-    world = world_from_args(spec["n_items"], 0, progress=False)
+    world = make_world(spec["env"], progress=False)
     agent = DialogAgent.from_seed(config_for_world(spec["agent"], world, **spec["overrides"]),
                                   spec["seed"])
     stages = [(name, LearnerConfig(steps=s, batch=spec["batch"], turns=spec["turns"],
@@ -159,8 +163,9 @@ def collect_jobs(out: Path, world, pairs, turns: int) -> list[dict]:
 
 
 def _specs(args: Args, protocol: Path, threads: int) -> list[dict]:
-    base = {"batch": args.batch, "turns": args.turns, "learners": args.learners,
-            "steps": args.steps, "device": args.device, "n_items": args.n_items,
+    base = {"batch": args.batch, "turns": args.env.episode.max_turns,
+            "learners": args.learners, "steps": args.steps, "device": args.device,
+            "env": with_episode(args.env, split="train"),
             "protocol": str(protocol), "threads": threads}
     specs = []
     for agent in args.agents:
@@ -190,12 +195,21 @@ def _cost(spec: dict) -> float:
 def main(args: Args) -> dict:
     from agents import make_reference_agent
     from dialog_env.evaluation import run_protocol
+    from dialog_env.factory import make_world
     from dialog_env.metrics import per_turn_metrics
     from dialog_env.protocol import load_protocol, make_protocol, save_protocol
-    from experiments.common import machine, plain, world_from_args
+    from experiments.common import machine, plain
 
+    if len(args.learners) != len(args.steps) or (
+            args.sweep_steps is not None and len(args.sweep_steps) != len(args.learners)):
+        raise SystemExit(f"--learners has {len(args.learners)} stages but --steps has "
+                         f"{len(args.steps)} (and --sweep-steps "
+                         f"{None if args.sweep_steps is None else len(args.sweep_steps)}); "
+                         f"give one step budget per stage")
+    turns = args.env.episode.max_turns
     args.out.mkdir(parents=True, exist_ok=True)
-    world = world_from_args(args.n_items, 0, progress=not args.quiet)  # builds the cache
+    world = make_world(with_episode(args.env, split="test"),
+                       progress=not args.quiet)  # builds the cache
     protocol_file = args.out / f"protocol-test-{args.episodes}.json"
     if protocol_file.exists():
         protocol = load_protocol(protocol_file, world.catalog)
@@ -227,12 +241,12 @@ def main(args: Args) -> dict:
                       f"{jobs[-1]['train_seconds']:.0f} s", flush=True)
     wall = time.perf_counter() - t0
     if args.collect:
-        jobs = collect_jobs(args.out, world, protocol["pairs"], args.turns)
+        jobs = collect_jobs(args.out, world, protocol["pairs"], turns)
         wall = float("nan")
     results: dict[str, dict] = {}
     for name in args.reference:
         run = run_protocol(world, make_reference_agent(name), protocol["pairs"], "test",
-                           args.turns, seed=0, progress=False)
+                           turns, seed=0, progress=False)
         results[name] = {"agent": name, "metrics": per_turn_metrics(run["ranks"],
                                                                     world.n_items),
                          "seeds": [0], "train_seconds": 0.0,
@@ -267,21 +281,23 @@ def write_report(args: Args, results: dict[str, dict], wall: float) -> None:
     from experiments.plot import plot
 
     main_rows = [r for r in results.values() if "-C" not in r["agent"]]
-    last = args.turns
+    last = turns = args.env.episode.max_turns
+    early = [t for t in (1, 3, 5) if t < last]  # early-turn columns
     wall_text = (f" Suite wall time {wall / 60:.1f} min with {args.workers} worker(s)."
                  if np.isfinite(wall) else "")
     lines = [
         f"# {args.title}", "",
-        f"{args.episodes} test dialogs per training seed, {args.turns} turns, "
-        f"{args.n_items:,} items; learners {' then '.join(args.learners)} "
+        f"{args.episodes} test dialogs per training seed, {turns} turns, "
+        f"{args.env.catalog.n_items:,} items; learners {' then '.join(args.learners)} "
         f"({' + '.join(map(str, args.steps))} steps, batch {args.batch}). Recall@K in %, "
         f"95% bootstrap CIs over all dialogs of all seeds; `R@10 per seed` shows the spread "
         f"across training seeds. `oracle-attributes` cheats (reads structured mentions)."
         f"{wall_text}", "",
         f"| agent | R@1 t{last} | R@5 t{last} | R@8 t{last} | R@10 t{last} | R@50 t{last} | "
-        f"mean(R@5,R@8) t{last} | R@10 t1 | R@10 t3 | R@10 t5 | R@10 per seed | "
-        f"trained on | s/step | ms/dialog (batch 256) |",
-        "|---|" + "---:|" * 10 + "---|---:|---:|",
+        f"mean(R@5,R@8) t{last} | "
+        + "".join(f"R@10 t{t} | " for t in early) + "R@10 per seed | "
+        "trained on | s/step | ms/dialog (batch 256) |",
+        "|---|" + "---:|" * (7 + len(early)) + "---|---:|---:|",
     ]
     for r in main_rows:
         p = r["metrics"]["per_turn"]
@@ -291,8 +307,8 @@ def write_report(args: Args, results: dict[str, dict], wall: float) -> None:
         lines.append(
             f"| {r['agent']} | {ci_cell(p['recall@1'], last)} | {ci_cell(p['recall@5'], last)} | "
             f"{ci_cell(p['recall@8'], last)} | {ci_cell(p['recall@10'], last)} | "
-            f"{ci_cell(p['recall@50'], last)} | {fnt:.1f} | {ci_cell(p['recall@10'], 1)} | "
-            f"{ci_cell(p['recall@10'], 3)} | {ci_cell(p['recall@10'], 5)} | {seeds} | "
+            f"{ci_cell(p['recall@50'], last)} | {fnt:.1f} | "
+            + "".join(f"{ci_cell(p['recall@10'], t)} | " for t in early) + f"{seeds} | "
             f"{r.get('device', '')} | {sps} | "
             f"{1000 * r['inference_seconds_per_dialog']:.2f} |")
     timing = sorted({r.get("timing_device", "") for r in main_rows if "seconds_per_step" in r})

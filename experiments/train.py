@@ -2,6 +2,13 @@
 
     python -m experiments.train --agent fashionntm --learners supervised reinforce \
         --steps 500 200 --out runs/fashionntm
+    python -m experiments.train --agent fiq-gru --env.shopper.template.wrong-rate 0.1 \
+        --env.items.attribute-weight 0
+
+`--env.*` is the whole environment configuration (`dialog_env.config.EnvConfig`: catalog,
+item space, database, shopper and its noise rates, episode, reward); training dialogs come
+from the train split, evaluation from the test split, both with `--env.episode.max-turns`
+turns. `args.json` and `train_result.json` record the full configuration.
 
 Learners run in sequence; each has its own step budget. Checkpoints (safetensors + JSON)
 are written atomically to `<out>/stage<k>-<learner>/checkpoint/`; running the same command
@@ -21,7 +28,9 @@ from agents.learners import LEARNERS, LearnerConfig, train
 from agents.model import LEARNED_AGENTS, DialogAgent
 from agents.policy import TorchPolicy, config_for_world, resolve_device
 from dialog_env.cache import atomic_write_json
-from experiments.common import machine, plain, world_from_args
+from dialog_env.config import EnvConfig
+from dialog_env.factory import make_world
+from experiments.common import machine, plain, with_episode
 from experiments.evaluate import Args as EvalArgs
 from experiments.evaluate import evaluate
 
@@ -39,8 +48,6 @@ class Args:
     """Optimizer steps per learner stage (one number per stage)."""
     batch: int = 64
     """Dialogs per training batch."""
-    turns: int = 10
-    """Turns per dialog (training and evaluation)."""
     lr: float = 1e-3
     """Adam learning rate."""
     loss: str = "sampled_ce"
@@ -53,12 +60,8 @@ class Args:
     """Training seed (dialogs, initialisation, sampling)."""
     device: str = "auto"
     """auto (CUDA when available), cpu or cuda."""
-    n_items: int = 10_000
-    """Catalog size."""
-    catalog_seed: int = 0
-    """Catalog seed."""
-    lexicon: str = "train"
-    """Shopper lexicon during training."""
+    env: EnvConfig = field(default_factory=EnvConfig)
+    """The environment (turns per dialog: env.episode.max_turns)."""
     eval_episodes: int = 1000
     """Evaluation dialogs per seed on the test split (0: no evaluation)."""
     eval_seeds: list[int] = field(default_factory=lambda: [0, 1, 2])
@@ -93,12 +96,13 @@ def main(args: Args) -> dict:
                          f"{len(args.steps)}; give one step budget per learner")
     bad = [x for x in args.learners if x not in LEARNERS]
     if bad:
-        raise SystemExit(f"unknown learners {bad}; expected {LEARNERS}")
+        raise SystemExit(f"unknown learners {bad}; expected {list(LEARNERS)}")
     device = resolve_device(args.device)
-    world = world_from_args(args.n_items, args.catalog_seed, args.lexicon,
-                            progress=not args.quiet)
+    env = with_episode(args.env, split="train")
+    turns = env.episode.max_turns
+    world = make_world(env, progress=not args.quiet)
     agent = build_agent(args, world)
-    stages = [(name, LearnerConfig(steps=s, batch=args.batch, turns=args.turns, lr=args.lr,
+    stages = [(name, LearnerConfig(steps=s, batch=args.batch, turns=turns, lr=args.lr,
                                    loss=args.loss, checkpoint_every=args.checkpoint_every))
               for name, s in zip(args.learners, args.steps)]
     args.out.mkdir(parents=True, exist_ok=True)
@@ -110,19 +114,18 @@ def main(args: Args) -> dict:
     result = {"agent": args.agent, "train_seconds": seconds, "device": str(device),
               "parameters": sum(p.numel() for p in agent.parameters()),
               "config": agent.config.to_dict(), "stages": [asdict(c) for _, c in stages],
-              "machine": machine()}
+              "env": env.to_dict(), "machine": machine()}
     if args.eval_episodes > 0:
         agent = agent.to(device)
-        ev = evaluate(EvalArgs(agent=args.agent, split="test", episodes=args.eval_episodes,
-                               seeds=args.eval_seeds, turns=args.turns, n_items=args.n_items,
-                               catalog_seed=args.catalog_seed, out=args.out / "eval",
-                               quiet=args.quiet),
+        ev = evaluate(EvalArgs(agent=args.agent, env=with_episode(env, split="test"),
+                               episodes=args.eval_episodes, seeds=args.eval_seeds,
+                               out=args.out / "eval", quiet=args.quiet),
                       agent_factory=lambda seed: TorchPolicy(agent, device))
         result["eval"] = str(args.out / "eval" / f"{args.agent}.json")
         result["recall@10_last"] = ev["metrics"]["per_turn"]["recall@10"]["mean"][-1]
     atomic_write_json(args.out / "train_result.json", result)
     print(f"{args.agent}: trained in {seconds:.0f} s on {device}" +
-          (f", R@10 at turn {args.turns} = {result['recall@10_last']:.3f}"
+          (f", R@10 at turn {turns} = {result['recall@10_last']:.3f}"
            if "recall@10_last" in result else ""))
     return result
 

@@ -3,6 +3,7 @@ torch generator, and the small tensor helpers the losses use."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,10 +47,16 @@ class LearnerConfig:
 def new_batch(world: DialogWorld, cfg: LearnerConfig, seed: int, stage: int, step: int,
               embedding: bool = False) -> tuple[BatchedDialogs, dict]:
     """A fresh batch of training dialogs, seeded by (seed, stage, step) only — so a resumed
-    run sees exactly the batches an uninterrupted run would."""
-    core = BatchedDialogs(world, cfg.batch, EpisodeConfig(split="train", max_turns=cfg.turns,
-                                                         feedback_embedding=embedding),
-                          with_infos=False)
+    run sees exactly the batches an uninterrupted run would. The world's configuration
+    (`world.config`) gives the episode settings (exclude_shown, max_tokens) and the reward;
+    split and turn budget are the learner's."""
+    config = world.config
+    # The world's episode settings and reward, on the train split with the learner's budget.
+    episode = dataclasses.replace(config.episode if config is not None else EpisodeConfig(),
+                                  split="train", max_turns=cfg.turns,
+                                  feedback_embedding=embedding)
+    core = BatchedDialogs(world, cfg.batch, episode,
+                          config.reward if config is not None else None, with_infos=False)
     base = ((seed * 100 + stage) * 1_000_000 + step) * cfg.batch
     obs, _ = core.reset(seeds=[base + i for i in range(cfg.batch)])
     return core, obs

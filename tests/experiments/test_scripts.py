@@ -1,0 +1,122 @@
+"""Every script in experiments/ runs end to end (CleanRL-style smoke tests): each test
+runs the module as `python -m experiments.<name> ...` would, in-process, with a tiny
+budget on a small catalog, and checks what it wrote."""
+
+from __future__ import annotations
+
+import json
+import runpy
+import sys
+
+import pytest
+
+# A small environment: 300 items, 16px images, 8-d pixel features.
+SMALL = ["--env.catalog.n-items", "300", "--env.catalog.image-size", "16",
+         "--env.items.visual-dim", "8"]
+
+
+def run_script(name: str, *argv: str) -> None:
+    old = sys.argv
+    sys.argv = [f"experiments/{name}.py", *argv]
+    sys.modules.pop(f"experiments.{name}", None)  # run it fresh, as `python -m` would
+    try:
+        runpy.run_module(f"experiments.{name}", run_name="__main__", alter_sys=True)
+    finally:
+        sys.argv = old
+
+
+def test_evaluate_records_the_whole_configuration(tmp_path):
+    run_script("evaluate", "--agent", "anchor", "--episodes", "12", "--seeds", "0",
+               *SMALL, "--env.shopper.template.wrong-rate", "0.1",
+               "--env.items.attribute-weight", "0.5", "--out", str(tmp_path), "--quiet")
+    res = json.loads((tmp_path / "anchor.json").read_text())
+    env = res["env"]
+    assert env["shopper"]["template"]["wrong_rate"] == 0.1
+    assert env["items"]["attribute_weight"] == 0.5 and env["catalog"]["n_items"] == 300
+    assert env["episode"]["split"] == "test" and res["world"]["items"] == 300
+    assert len(res["metrics"]["per_turn"]["recall@10"]["mean"]) == 11
+
+
+def test_plot_draws_result_files(tmp_path):
+    run_script("evaluate", "--agent", "random", "--episodes", "8", "--seeds", "0", *SMALL,
+               "--out", str(tmp_path), "--quiet")
+    out = tmp_path / "fig.png"
+    run_script("plot", str(tmp_path / "random.json"), "--out", str(out), "--k", "5")
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_demo_runs_with_a_tiny_budget(tmp_path):
+    run_script("demo", *SMALL, "--episodes", "10", "--seeds", "0", "--agents", "st-avg",
+               "--train-steps", "2", "--batch", "8", "--out", str(tmp_path / "demo"),
+               "--runs", str(tmp_path / "runs"), "--quiet")
+    summary = (tmp_path / "demo" / "summary.md").read_text()
+    assert "st-avg" in summary and "oracle-attributes" in summary
+    assert (tmp_path / "demo" / "recall_vs_turn.png").exists()
+    assert (tmp_path / "runs" / "st-avg" / "final" / "model.safetensors").exists()
+
+
+def test_bench_catalog_runs_and_restores_the_cache(tmp_path):
+    import os
+
+    before = os.environ.get("FASHION_DIALOG_CACHE")
+    run_script("bench_catalog", "--base-items", "300", "--sizes", "300", "--out",
+               str(tmp_path))
+    assert os.environ.get("FASHION_DIALOG_CACHE") == before
+    text = (tmp_path / "bench_catalog.md").read_text()
+    assert "| 300 items | attributes + 64px images |" in text and "| 300 items |" in text
+
+
+def test_bench_env_writes_its_table(tmp_path):
+    run_script("bench_env", "--sizes", "300", "--dim", "160", "--batch", "8", "--seconds",
+               "0.02", "--repeats", "1", "--out", str(tmp_path))
+    data = json.loads((tmp_path / "bench_env.json").read_text())
+    assert data["results"]["300"]["batched"] > 0
+    assert "| 300 |" in (tmp_path / "bench_env.md").read_text()
+
+
+def test_update_readme_pastes_generated_blocks(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "table.md").write_text("| a |\n|---|\n| 1 |\n")
+    (tmp_path / "README.md").write_text(
+        "intro\n<!-- BEGIN GENERATED: table.md -->\nstale\n<!-- END GENERATED -->\nend\n")
+    run_script("update_readme")
+    assert (tmp_path / "README.md").read_text() == (
+        "intro\n<!-- BEGIN GENERATED: table.md -->\n| a |\n|---|\n| 1 |\n"
+        "<!-- END GENERATED -->\nend\n")
+    (tmp_path / "table.md").unlink()
+    with pytest.raises(FileNotFoundError, match="table.md"):
+        run_script("update_readme")
+
+
+def test_train_records_the_whole_configuration(tmp_path):
+    out = tmp_path / "run"
+    run_script("train", "--agent", "st-avg", "--steps", "2", "--batch", "8",
+               "--checkpoint-every", "1", "--eval-episodes", "8", "--eval-seeds", "0", *SMALL,
+               "--env.shopper.template.wrong-rate", "0.1", "--env.episode.max-turns", "3",
+               "--out", str(out), "--quiet")
+    result = json.loads((out / "train_result.json").read_text())
+    assert result["env"]["shopper"]["template"]["wrong_rate"] == 0.1
+    assert result["env"]["episode"] == {**result["env"]["episode"], "split": "train",
+                                        "max_turns": 3}
+    args = json.loads((out / "args.json").read_text())
+    assert args["env"]["catalog"]["n_items"] == 300
+    ev = json.loads((out / "eval" / "st-avg.json").read_text())
+    assert ev["env"]["episode"]["split"] == "test"
+    assert len(ev["metrics"]["per_turn"]["recall@10"]["mean"]) == 4
+
+
+def test_suite_runs_with_a_tiny_budget(tmp_path):
+    run_script("suite", "--agents", "st-avg", "--reference", "random", "--seeds", "0",
+               "--steps", "2", "--batch", "8", "--episodes", "8", "--memories", "1",
+               "--memory-sizes", "4x8", "--sweep-steps", "1", *SMALL,
+               "--env.episode.max-turns", "3", "--out", str(tmp_path), "--quiet")
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert set(summary["results"]) == {"random", "st-avg", "fashionntm-C1-4x8"}
+    assert summary["args"]["env"]["catalog"]["n_items"] == 300
+    assert "st-avg" in (tmp_path / "summary.md").read_text()
+
+
+def test_suite_refuses_mismatched_stage_budgets(tmp_path):
+    with pytest.raises(SystemExit, match="2 stages but --steps has 1"):
+        run_script("suite", "--learners", "supervised", "reinforce", "--steps", "1",
+                   "--out", str(tmp_path))
