@@ -7,6 +7,8 @@ from simulators.base import Feedback, token_matrix
 from simulators.caption_stats import caption_statistics, js_divergence, read_reference_captions
 from simulators.lexicon import GLUE_WORDS, make_lexicon
 from simulators.template import N_UNIFORMS, TemplateConfig, TemplateSimulator
+from simulators.template.plan import plan_rows
+from simulators.template.plan_array import plan_array
 from simulators.vocab import UNK, default_vocabulary
 
 QUIET = dict(wrong_rate=0.0, omit_rate=0.0, irrelevant_rate=0.0, repeat_rate=0.0,
@@ -195,13 +197,13 @@ def test_simulator_matches_fashion_iq_statistics(shared_data, small_catalog):
 def test_differences_match_the_attributes(small_catalog):
     """The dense difference matrix against a brute-force reading of the attribute names."""
     sim = TemplateSimulator.for_catalog(small_catalog)
-    world, vocab = sim.world, small_catalog.vocab
+    shopper, vocab = sim.shopper, small_catalog.vocab
     rng = np.random.default_rng(0)
     targets = rng.integers(0, len(small_catalog), 300)
     cands = rng.integers(0, len(small_catalog), 300)
-    diff = world.differences(targets, cands)
-    assert diff.shape == (300, len(world.column_slots))
-    multi = {vocab.names[j] for j in world.multi_columns}
+    diff = shopper.differences(targets, cands)
+    assert diff.shape == (300, len(shopper.columns.names))
+    multi = {vocab.names[j] for j in shopper.columns.multi_columns}
     for t, c, row in zip(targets.tolist(), cands.tolist(), diff):
         tn, cn = set(small_catalog.attribute_names(t)), set(small_catalog.attribute_names(c))
         expected = set()
@@ -218,16 +220,16 @@ def test_differences_match_the_attributes(small_catalog):
 
 def test_batched_captions_equal_one_at_a_time(small_catalog):
     """A caption depends only on its own row: batch size and neighbours change nothing."""
-    world = TemplateSimulator.for_catalog(small_catalog).world
+    shopper = TemplateSimulator.for_catalog(small_catalog).shopper
     rng = np.random.default_rng(1)
     n = 400
     targets = rng.integers(0, len(small_catalog), n)
     cands = np.where(rng.random(n) < 0.05, targets, rng.integers(0, len(small_catalog), n))
     u = rng.random((n, N_UNIFORMS))
     asked = (rng.random((n, len(small_catalog.vocab))) < 0.02).astype(np.int8)
-    batch, made = world.captions(targets, cands, u, asked)
+    batch, made = shopper.captions(targets, cands, u, asked)
     for i in range(0, n, 7):
-        one, _ = world.captions(targets[i:i + 1], cands[i:i + 1], u[i:i + 1], asked[i:i + 1])
+        one, _ = shopper.captions(targets[i:i + 1], cands[i:i + 1], u[i:i + 1], asked[i:i + 1])
         assert one[0] == batch[i]
     assert {f.mode for f in batch} >= {"found", "direct", "comparative", "mixed"}
     # Requests are remembered with their relation: 1 = "is", 2 = "not".
@@ -236,7 +238,7 @@ def test_batched_captions_equal_one_at_a_time(small_catalog):
                and m.noise is None]
         assert ("is" if code == 1 else "not") in rel
     with pytest.raises(ValueError, match="uniforms must have shape"):
-        world.captions(targets, cands, u[:, :5])
+        shopper.captions(targets, cands, u[:, :5])
 
 
 def random_pairs(catalog, rng, n):
@@ -254,7 +256,7 @@ def random_pairs(catalog, rng, n):
     negation_rate=0.6, repeat_rate=0.7, irrelevant_rate=0.1, mode_rates=(0.2, 0.3, 0.5))])
 def test_python_plan_equals_array_plan(small_catalog, config):
     """The single env's plain-Python planner and the batched array planner agree exactly."""
-    world = TemplateSimulator.for_catalog(small_catalog, config).world
+    shopper = TemplateSimulator.for_catalog(small_catalog, config).shopper
     rng = np.random.default_rng(2)
     n = 3000
     targets, cands, u = random_pairs(small_catalog, rng, n)
@@ -267,8 +269,9 @@ def test_python_plan_equals_array_plan(small_catalog, config):
     targets[30:30 + len(twins)], cands[30:30 + len(twins)] = np.array(twins).T
     asked = (rng.random((n, len(small_catalog.vocab))) < 0.03).astype(np.int8) * \
         rng.integers(1, 3, (n, len(small_catalog.vocab))).astype(np.int8)
-    array_plan = world._plan(targets, cands, u, asked)
-    python_plan = np.array(world._plan_rows(targets.tolist(), cands.tolist(), u.tolist(), asked))
+    array_plan = plan_array(shopper.columns, shopper.rules, targets, cands, u, asked)
+    python_plan = np.array(plan_rows(shopper.columns, shopper.rules, targets.tolist(),
+                                     cands.tolist(), u.tolist(), asked))
     assert (array_plan == python_plan).all(), np.flatnonzero((array_plan != python_plan).any(1))
     assert len(np.unique(array_plan[:, 0])) == 4  # every kind of caption was planned
 
@@ -280,18 +283,19 @@ def test_array_token_assembly_equals_the_python_captions(small_catalog, config):
     """`speak` (array-assembled token ids, the batched core's path) and `captions` (text
     built in Python) give the same tokens and remember the same requests; `caption`
     rebuilds each Feedback from its plan."""
-    world = TemplateSimulator.for_catalog(small_catalog, config).world
+    shopper = TemplateSimulator.for_catalog(small_catalog, config).shopper
     rng = np.random.default_rng(4)
     n = 2000
     targets, cands, u = random_pairs(small_catalog, rng, n)
     asked = (rng.random((n, len(small_catalog.vocab))) < 0.03).astype(np.int8)
     for lo, hi in ((0, n), (5, 9)):  # the array planner and the small-batch Python planner
-        fbs, made = world.captions(targets[lo:hi], cands[lo:hi], u[lo:hi], asked[lo:hi])
-        plans, tokens, made2, _ = world.speak(targets[lo:hi], cands[lo:hi], u[lo:hi],
-                                              asked[lo:hi])
-        assert tokens.shape == (hi - lo, world.caption_width)
-        assert np.array_equal(tokens, token_matrix(fbs, world.caption_width))
-        assert sorted(zip(*made)) == sorted(zip(*(m.tolist() for m in made2)))
+        fbs, made = shopper.captions(targets[lo:hi], cands[lo:hi], u[lo:hi], asked[lo:hi])
+        plans, tokens, made2, _ = shopper.speak(targets[lo:hi], cands[lo:hi], u[lo:hi],
+                                                asked[lo:hi])
+        assert tokens.shape == (hi - lo, shopper.width)
+        assert np.array_equal(tokens, token_matrix(fbs, shopper.width))
+        assert sorted(zip(*(m.tolist() for m in made))) == \
+            sorted(zip(*(m.tolist() for m in made2)))
         for i in range(0, hi - lo, 37):
-            assert world.caption(plans[i], u[lo + i]) == fbs[i]
-        assert max(len(f.tokens) for f in fbs) <= world.caption_width  # nothing cut
+            assert shopper.caption(plans[i], u[lo + i]) == fbs[i]
+        assert max(len(f.tokens) for f in fbs) <= shopper.width  # nothing cut
