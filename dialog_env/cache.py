@@ -1,16 +1,35 @@
-"""Where generated data lives, and atomic writes (a killed process never leaves a
-half-written file under its final name)."""
+"""Where generated data lives; atomic writes (a killed process never leaves a half-written
+file under its final name); checksums that every cached array is verified against.
+
+Integrity rules of the cache:
+- A file is written to `.<name>.<pid>.<random>.tmp` beside its final name and renamed into
+  place; it gets the usual permissions (`0666 & ~umask`), not `mkstemp`'s 0600.
+  `clean_stale_temp(folder)` removes temporary files whose writing process is gone (a
+  killed build), so they never pile up.
+- Every cached array (`atomic_save_npy`, `write_checksum`) gets a sidecar `<file>.sha256`
+  (JSON: the file's SHA-256, its size, and what it was derived from). `load_npy` and
+  `verify` compare the bytes against it and raise `CacheMismatch` naming the file when they
+  differ or the sidecar is missing; the callers then rebuild with a warning.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
-import tempfile
+import re
+import secrets
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import platformdirs
+
+_TEMP = re.compile(r"^\..+\.(\d+)\.[0-9a-f]+\.tmp$")
+
+
+class CacheMismatch(ValueError):
+    """A cached file does not match its recorded checksum (or has none)."""
 
 
 def cache_root() -> Path:
@@ -21,18 +40,47 @@ def cache_root() -> Path:
     return root
 
 
+def _default_mode() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def clean_stale_temp(folder: Path) -> list[Path]:
+    """Remove the temporary files in `folder` left by writers that no longer run."""
+    removed = []
+    if not Path(folder).is_dir():
+        return removed
+    for p in Path(folder).iterdir():
+        m = _TEMP.match(p.name)
+        if m and int(m.group(1)) != os.getpid() and not _alive(int(m.group(1))):
+            p.unlink(missing_ok=True)
+            removed.append(p)
+    return removed
+
+
 def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
     """Call `write(tmp)` on a temporary file next to `path`, then rename it into place."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
+    tmp = path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
     try:
-        write(Path(tmp))
+        write(tmp)
+        os.chmod(tmp, _default_mode())
         os.replace(tmp, path)
     finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        if tmp.exists():
+            tmp.unlink()
     return path
 
 
@@ -44,15 +92,64 @@ def atomic_write_json(path: Path, obj) -> Path:
     return atomic_write_text(path, json.dumps(obj, indent=2, sort_keys=True))
 
 
-def atomic_save_npy(path: Path, array: np.ndarray) -> Path:
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 22), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _sidecar(path: Path) -> Path:
+    return Path(f"{path}.sha256")
+
+
+def write_checksum(path: Path, derived_from: dict | None = None) -> str:
+    """Record `path`'s SHA-256 (and what it was derived from) in `<path>.sha256`."""
+    digest = file_sha256(path)
+    atomic_write_json(_sidecar(path), {"sha256": digest, "bytes": Path(path).stat().st_size,
+                                       "derived_from": derived_from or {}})
+    return digest
+
+
+def verify(path: Path, derived_from: dict | None = None) -> str:
+    """`path`'s SHA-256 when it matches its sidecar (and the sidecar's `derived_from`
+    matches the given one), else `CacheMismatch` naming the file and what differs."""
+    path = Path(path)
+    side = _sidecar(path)
+    try:
+        record = json.loads(side.read_text())
+    except FileNotFoundError:
+        raise CacheMismatch(f"{path}: no checksum recorded ({side.name} missing)") from None
+    except json.JSONDecodeError as e:
+        raise CacheMismatch(f"{side}: unreadable checksum record ({e})") from e
+    if derived_from is not None and record.get("derived_from") != derived_from:
+        raise CacheMismatch(f"{path}: built from {record.get('derived_from')}, expected "
+                            f"{derived_from} (its source changed)")
+    if record.get("bytes") != path.stat().st_size:
+        raise CacheMismatch(f"{path}: {path.stat().st_size} bytes, its checksum record says "
+                            f"{record.get('bytes')}")
+    digest = file_sha256(path)
+    if digest != record.get("sha256"):
+        raise CacheMismatch(f"{path}: contents do not match the recorded SHA-256 (the file "
+                            f"was changed or damaged)")
+    return digest
+
+
+def atomic_save_npy(path: Path, array: np.ndarray, derived_from: dict | None = None) -> Path:
+    """Save `array` atomically, with its checksum sidecar."""
     def write(p: Path) -> None:
         with open(p, "wb") as f:
             np.save(f, array)
-    return atomic_write(path, write)
+    atomic_write(path, write)
+    write_checksum(path, derived_from)
+    return path
 
 
-def load_npy(path: Path, mmap: bool = False) -> np.ndarray:
-    """Load a `.npy` written by this package; never unpickles."""
+def load_npy(path: Path, mmap: bool = False, derived_from: dict | None = None) -> np.ndarray:
+    """Load a `.npy` written by this package after verifying its checksum (`CacheMismatch`
+    when it does not match); never unpickles."""
+    verify(path, derived_from)
     try:
         return np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
     except (ValueError, OSError, EOFError) as e:

@@ -9,13 +9,23 @@ attributes (seconds, even for 1M items) and renders images in chunks with a prog
 from __future__ import annotations
 
 import os
+import warnings
+import zipfile
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
 from tqdm.auto import tqdm
 
-from dialog_env.cache import atomic_write, atomic_write_json, cache_root, load_npy
+from dialog_env.cache import (
+    CacheMismatch,
+    atomic_write,
+    atomic_write_json,
+    cache_root,
+    clean_stale_temp,
+    verify,
+    write_checksum,
+)
 from dialog_env.catalog.catalog import Catalog
 from dialog_env.catalog.render import MAX_IMAGE_SIZE, render_item
 from dialog_env.catalog.schema import CATEGORIES, ORDINAL_SLOTS
@@ -46,7 +56,8 @@ class RenderedImages:
         self._names = vocab_names
         self._nuisance = nuisance
         cached = cache_file is not None and cache_file.exists()
-        self._cache = load_npy(cache_file, mmap=True) if cached else None
+        # (verified against its checksum by `load_synthetic` before it is opened here)
+        self._cache = np.load(cache_file, mmap_mode="r", allow_pickle=False) if cached else None
         if self._cache is not None and self._cache.shape != (len(category), image_size,
                                                              image_size, 3):
             raise ValueError(f"{cache_file}: image cache shape {self._cache.shape} does not match "
@@ -89,8 +100,8 @@ def _render_all(images: RenderedImages, path: Path, n: int, progress: bool) -> N
         chunks = [(images, lo, min(n, lo + CHUNK)) for lo in range(0, n, CHUNK)]
         workers = min(os.cpu_count() or 1, 8) if n >= 2 * CHUNK else 1
         bar = tqdm(total=n, desc=f"render {size}px", unit="img", disable=not progress)
-        if workers > 1:
-            with ProcessPoolExecutor(workers) as pool:
+        if workers > 1:  # workers die with this process (never orphaned by a kill)
+            with ProcessPoolExecutor(workers, initializer=die_with_parent) as pool:
                 for (_, lo, hi), block in zip(chunks, pool.map(_render_chunk, chunks)):
                     out[lo:hi] = block
                     bar.update(hi - lo)
@@ -103,6 +114,55 @@ def _render_all(images: RenderedImages, path: Path, n: int, progress: bool) -> N
         del out
 
     atomic_write(path, write)
+    write_checksum(path)
+
+
+def die_with_parent() -> None:
+    """Ask Linux to kill this (worker) process when its parent dies, even by SIGKILL."""
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        if os.getppid() == 1:  # the parent died before the call
+            os._exit(1)
+    except (OSError, AttributeError):  # not Linux: workers exit when the pool's pipe closes
+        pass
+
+
+def _load_arrays(arrays_file: Path, n_items: int, n_vocab: int) -> dict | None:
+    """The cached item arrays, or None (with a warning) when they fail their checksum."""
+    try:
+        digest = verify(arrays_file)
+        with np.load(arrays_file, allow_pickle=False) as z:
+            arrays = {k: z[k] for k in z.files}
+    except CacheMismatch as e:
+        warnings.warn(f"{e}; rebuilding the catalog", stacklevel=3)
+        return None
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as e:
+        warnings.warn(f"{arrays_file}: unreadable catalog cache ({type(e).__name__}: {e}); "
+                      f"rebuilding the catalog", stacklevel=3)
+        return None
+    if arrays["attributes"].shape != (n_items, n_vocab):
+        raise ValueError(f"{arrays_file}: attributes shape {arrays['attributes'].shape} "
+                         f"does not match ({n_items}, {n_vocab}); delete it to rebuild")
+    arrays["content_hash"] = digest
+    return arrays
+
+
+def _cached_images(image_file: Path) -> bool:
+    """Whether the rendered-image cache exists and matches its checksum (else it is
+    deleted, with a warning, to be rendered again)."""
+    if not image_file.exists():
+        return False
+    try:
+        verify(image_file)
+        return True
+    except CacheMismatch as e:
+        warnings.warn(f"{e}; rendering the images again", stacklevel=3)
+        image_file.unlink()
+        return False
 
 
 def load_synthetic(n_items: int = 10_000, seed: int = 0, image_size: int = 64,
@@ -116,16 +176,10 @@ def load_synthetic(n_items: int = 10_000, seed: int = 0, image_size: int = 64,
     folder = _catalog_dir(cfg)
     arrays_file = folder / "items.npz"
     arrays = None
+    if cache:
+        clean_stale_temp(folder)
     if cache and arrays_file.exists():
-        try:
-            with np.load(arrays_file, allow_pickle=False) as z:
-                arrays = {k: z[k] for k in z.files}
-        except (ValueError, OSError, EOFError) as e:
-            raise ValueError(f"{arrays_file}: unreadable catalog cache ({e}); "
-                             f"delete {folder} to rebuild") from e
-        if arrays["attributes"].shape != (n_items, len(vocab)):
-            raise ValueError(f"{arrays_file}: attributes shape {arrays['attributes'].shape} "
-                             f"does not match ({n_items}, {len(vocab)}); delete it to rebuild")
+        arrays = _load_arrays(arrays_file, n_items, len(vocab))
     if arrays is None:
         items = sample_items(cfg)
         attributes, ordinal = to_arrays(items, vocab)
@@ -136,6 +190,7 @@ def load_synthetic(n_items: int = 10_000, seed: int = 0, image_size: int = 64,
                 with open(tmp, "wb") as f:
                     np.savez(f, **arrays)
             atomic_write(arrays_file, write)
+            arrays["content_hash"] = write_checksum(arrays_file)
             atomic_write_json(folder / "meta.json", {
                 "generator_version": GENERATOR_VERSION, "seed": seed, "n_items": n_items,
                 "vocab": list(vocab.names)})
@@ -144,7 +199,7 @@ def load_synthetic(n_items: int = 10_000, seed: int = 0, image_size: int = 64,
                             arrays["nuisance"], image_size)
     nbytes = n_items * image_size * image_size * 3
     if cache and render and nbytes <= MAX_IMAGE_CACHE_BYTES:
-        if not image_file.exists():
+        if not _cached_images(image_file):
             _render_all(images, image_file, n_items, progress)
         images = RenderedImages(arrays["category"], arrays["attributes"], vocab.names,
                                 arrays["nuisance"], image_size, cache_file=image_file)
@@ -162,5 +217,6 @@ def load_synthetic(n_items: int = 10_000, seed: int = 0, image_size: int = 64,
         titles=SyntheticTitles(vocab, arrays["attributes"], arrays["category"]),
         images=images,
         meta={"generator_version": GENERATOR_VERSION, "seed": seed, "cache_dir": str(folder),
+              "content_hash": arrays.get("content_hash"),
               "parent": arrays["parent"], "nuisance": arrays["nuisance"]},
     )

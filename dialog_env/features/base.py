@@ -2,18 +2,20 @@
 
 An extractor turns catalog items into float32 vectors. `extract_features` streams the
 catalog through it in chunks (bounded memory, progress bar) and caches the result next to
-the catalog as `features-<extractor key>.npy`; the second call loads it without recomputing.
+the catalog as `features-<extractor key>.npy` (with a checksum that also records the
+catalog's content hash); the second call verifies and loads it without recomputing.
 """
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 from tqdm.auto import tqdm
 
-from dialog_env.cache import atomic_save_npy, load_npy
+from dialog_env.cache import CacheMismatch, atomic_save_npy, load_npy
 from dialog_env.catalog.catalog import Catalog
 
 CHUNK = 4096
@@ -47,12 +49,20 @@ def extract_features(catalog: Catalog, extractor: FeatureExtractor, cache: bool 
                      progress: bool = True) -> np.ndarray:
     """Features of every catalog item, `(N, extractor.dim)` float32, cached on disk."""
     path = feature_cache_path(catalog, extractor) if cache else None
+    # Features are valid for one catalog's contents: a rebuilt or edited catalog (another
+    # content hash) invalidates them.
+    source = {"catalog": catalog.name, "content_hash": catalog.meta.get("content_hash")}
     if path is not None and path.exists():
-        feats = load_npy(path)
-        if feats.shape != (len(catalog), extractor.dim) or feats.dtype != np.float32:
-            raise ValueError(f"{path}: cached features have shape {feats.shape} {feats.dtype}, "
-                             f"expected ({len(catalog)}, {extractor.dim}) float32; delete it")
-        return feats
+        try:
+            feats = load_npy(path, derived_from=source)
+        except CacheMismatch as e:
+            warnings.warn(f"{e}; computing the features again", stacklevel=2)
+        else:
+            if feats.shape != (len(catalog), extractor.dim) or feats.dtype != np.float32:
+                raise ValueError(f"{path}: cached features have shape {feats.shape} "
+                                 f"{feats.dtype}, expected ({len(catalog)}, {extractor.dim}) "
+                                 f"float32; delete it")
+            return feats
     extractor.fit(catalog)
     n = len(catalog)
     feats = np.empty((n, extractor.dim), dtype=np.float32)
@@ -68,5 +78,5 @@ def extract_features(catalog: Catalog, extractor: FeatureExtractor, cache: bool 
                              f"items {lo}..{lo + len(idx) - 1}")
         feats[lo:lo + len(idx)] = block
     if path is not None:
-        atomic_save_npy(path, feats)
+        atomic_save_npy(path, feats, derived_from=source)
     return feats

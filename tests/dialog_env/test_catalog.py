@@ -204,9 +204,11 @@ def test_catalog_rejects_inconsistent_fields(small_catalog):
         c.indices("training")
 
 
-def test_corrupt_cache_is_reported(tmp_path, monkeypatch):
+def test_corrupt_cache_is_rebuilt_with_a_warning(tmp_path, monkeypatch):
     monkeypatch.setenv("FASHION_DIALOG_CACHE", str(tmp_path))
     cat = load_synthetic(1000, seed=9, image_size=16, progress=False)
     (tmp_path / cat.meta["cache_dir"].split("/")[-1] / "items.npz").write_bytes(b"garbage")
-    with pytest.raises(ValueError, match="items.npz"):
-        load_synthetic(1000, seed=9, image_size=16, progress=False)
+    with pytest.warns(UserWarning, match="items.npz"):
+        again = load_synthetic(1000, seed=9, image_size=16, progress=False)
+    assert np.array_equal(again.attributes, cat.attributes)
+    assert again.meta["content_hash"] == cat.meta["content_hash"]
