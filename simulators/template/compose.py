@@ -10,7 +10,6 @@ only: the array path (`assemble`) hands captions that draw it to this builder.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from itertools import chain
 from typing import NamedTuple
 
 from dialog_env.catalog.schema import SLOT_BY_NAME
@@ -60,8 +59,8 @@ class CaptionBuilder:
             return Feedback(self.phrases.texts[p], self.phrases.tokens[p], mentions, label)
         said = self.clauses(plan, u)
         entries = keep(tuple(said))
-        if all(e == CLAUSE.REPEAT for e in entries):  # (cannot happen: a difference is
-            raise AssertionError(f"no clause for caption plan {plan}")  # always sayable)
+        if all(e == CLAUSE.REPEAT for e in entries):  # cannot happen: a difference is
+            raise AssertionError(f"no clause for caption plan {plan}")  # always sayable
         if rules.omits(u[U.OMIT]):
             words = spoken(entries)
             if len(words) > 1:
@@ -119,8 +118,8 @@ class CaptionBuilder:
                   first.phrase]
         for k, c in enumerate(clauses[1:]):
             pieces += (t.connector(c.verb, u[U.JOIN + k]), c.phrase)
-        return (" ".join(map(t.texts.__getitem__, pieces)),
-                tuple(chain.from_iterable(map(t.tokens.__getitem__, pieces))))
+        return " ".join(map(t.texts.__getitem__, pieces)), sum(map(t.tokens.__getitem__,
+                                                                 pieces), ())
 
     def _corrupt(self, said: dict[int, Clause], entries: tuple[int, ...], category: int,
                  u: Sequence[float]) -> dict[int, Clause]:

@@ -7,10 +7,11 @@ configuration. `TemplateDialogs` holds the per-dialog state: the uniforms of eve
 each turn's caption plan, and the captions built from the plans when read.
 
 Which path serves which batch (`TemplateShopper.speak`): numpy's fixed cost per call
-dominates at one dialog, so batches under `layout.SMALL_BATCH` (16; the single
-environment) plan (`plan.plan_rows`) and phrase (`compose`) in plain Python, about 20 us a
-caption; larger batches plan (`plan_array`) and assemble token ids (`assemble`) with
-array operations, about 5 us a caption at B = 256, and build text only when it is read.
+dominates at one dialog (the array path takes about 500 us for a single caption), so
+batches under `layout.SMALL_BATCH` (16; the single environment) plan (`plan.plan_rows`)
+and phrase (`compose`) in plain Python, about 25 us a caption; larger batches plan
+(`plan_array`) and assemble token ids (`assemble`) with array operations, about 5 us a
+caption at B = 256, and build text and mentions only when they are read.
 """
 
 from __future__ import annotations
