@@ -12,14 +12,17 @@ attributes and the turn:
     model = PPO("MultiInputPolicy", env, policy_kwargs=policy_kwargs(env)).learn(10_000)
 
 SB3 policies see one turn at a time (no recurrent state), so they cannot aggregate the
-dialog's history the way the GRU / LSTM / CM-NTM trackers do.
+dialog's history the way the GRU / LSTM / CM-NTM trackers do. `FashionDialogVecEnv` runs
+many dialogs on one batched core as an SB3 `VecEnv` (the fast path for PPO / A2C).
 """
 
 from __future__ import annotations
 
 import gymnasium as gym
+import numpy as np
 import torch
 from stable_baselines3.common.torch_layers import BaseFeaturesExtractor
+from stable_baselines3.common.vec_env import VecEnv, VecNormalize
 
 from agents.text import RNNTextEncoder
 
@@ -44,3 +47,80 @@ def policy_kwargs(env: gym.Env | None = None, **kwargs) -> dict:
     """`policy_kwargs` for SB3's `MultiInputPolicy` with the caption extractor."""
     return {"features_extractor_class": CaptionExtractor,
             "features_extractor_kwargs": kwargs}
+
+
+class FashionDialogVecEnv(VecEnv):
+    """`num_envs` dialogs of FashionDialog-v0 on ONE batched core, as a stable-baselines3
+    `VecEnv` (SB3 refuses Gymnasium vector envs): one matrix product ranks all queries.
+
+        from agents.sb3 import FashionDialogVecEnv, policy_kwargs
+        venv = FashionDialogVecEnv(64, n_items=2000)      # make_core keywords
+        PPO("MultiInputPolicy", venv, policy_kwargs=policy_kwargs()).learn(10_000)
+
+    SB3's semantics: `step` resets a finished dialog at once and returns its last
+    observation in `infos[i]["terminal_observation"]` (and `TimeLimit.truncated`). Infos
+    hold numbers only (target rank, percentile, turn, candidate, success). `seed(s)`
+    seeds dialog i with `s + i` at the next reset; the same seed gives the same dialogs
+    as `gym.make("FashionDialog-v0").reset(seed=s + i)`.
+
+    Do not let `VecNormalize` normalise the caption token ids: use `vec_normalize(venv)`,
+    which normalises only the float features (`norm_obs_keys`)."""
+
+    def __init__(self, num_envs: int, **kwargs):
+        from dialog_env.factory import make_core
+
+        self.core = make_core(num_envs, with_infos=False, **kwargs)
+        self.render_mode = None
+        super().__init__(num_envs, self.core.observation_space(), self.core.action_space())
+        self._actions: np.ndarray | None = None
+
+    def reset(self):
+        seeds = list(self._seeds)
+        obs, _ = self.core.reset(seeds=seeds)
+        self._reset_seeds()
+        self.reset_infos = [self._info(i) for i in range(self.num_envs)]
+        return obs
+
+    def _info(self, i: int) -> dict:
+        c = self.core
+        return {"target_rank": int(c.rank[i]), "turn": int(c.turn[i]),
+                "candidate": int(c.candidate[i]), "success": bool(c.success[i])}
+
+    def step_async(self, actions: np.ndarray) -> None:
+        self._actions = np.asarray(actions, dtype=np.float32)
+
+    def step_wait(self):
+        obs, rew, term, trunc, _ = self.core.step(self._actions)
+        infos = [self._info(i) for i in range(self.num_envs)]
+        done = term | trunc
+        ended = np.flatnonzero(done)
+        if len(ended):
+            for i in ended.tolist():
+                infos[i]["terminal_observation"] = {k: v[i].copy() for k, v in obs.items()}
+                infos[i]["TimeLimit.truncated"] = bool(trunc[i] and not term[i])
+            obs, _ = self.core.reset(rows=ended, seeds=[None] * len(ended))
+        return obs, rew.astype(np.float32), done, infos
+
+    def close(self) -> None:
+        pass
+
+    def get_attr(self, attr_name: str, indices=None) -> list:
+        if attr_name == "render_mode":
+            return [None] * len(self._get_indices(indices))
+        return [getattr(self.core, attr_name)] * len(self._get_indices(indices))
+
+    def set_attr(self, attr_name: str, value, indices=None) -> None:
+        raise AttributeError(f"FashionDialogVecEnv has no settable attribute {attr_name!r}")
+
+    def env_method(self, method_name: str, *args, indices=None, **kwargs) -> list:
+        raise AttributeError(f"FashionDialogVecEnv has no per-env method {method_name!r}")
+
+    def env_is_wrapped(self, wrapper_class, indices=None) -> list[bool]:
+        return [False] * len(self._get_indices(indices))
+
+
+def vec_normalize(venv: VecEnv, **kwargs) -> VecNormalize:
+    """`VecNormalize` that normalises the float features only, never the token ids."""
+    keys = [k for k, s in venv.observation_space.spaces.items()
+            if np.issubdtype(s.dtype, np.floating)]
+    return VecNormalize(venv, norm_obs_keys=keys, **kwargs)
