@@ -2,8 +2,8 @@
 
 Every function here takes either Python numbers (one caption: the plain-Python planner and
 caption builder) or numpy arrays of the same shape (a batch: the array planner and token
-assembly), with the same arithmetic, so the two paths cannot drift apart. `where` is the
-one place that tells them apart.
+assembly), with the same arithmetic, so the two paths cannot drift apart. `where` and
+`pick` are the only places that tell them apart.
 """
 
 from __future__ import annotations
