@@ -7,6 +7,17 @@ plus those with `s_j == s_t` and `j < t`
 (ties are broken by item index, the same order `topk` and `best` use, so rank 0 means
 "`t` is the item `topk(q, 1)` returns").
 
+Queries: any finite real vector (ints or floats of any width). Ranking is invariant to
+the query's scale, so each query is first scaled by a power of two -- exactly, no rounding
+-- until its largest component lies in [0.5, 1), then converted to float32
+(`dialog_env.queries.scale_queries`). Ranks and best items therefore depend only on the
+query's direction: `3e38 * q`, `1e-30 * q` and `q` rank alike, and huge queries neither
+overflow nor take the slow exact path. The zero query ties every item, so ties by index
+decide: the target's rank is the number of non-excluded items with a smaller index.
+Non-finite queries raise `ValueError` naming the row; arrays of complex, bool, string or
+object dtype raise `TypeError` naming the dtype. A score that is not finite (possible only
+with items near the float32 limit) raises `ValueError` naming the query row.
+
 Index kinds for `topk`: `flat` (exact, default), `ivf` and `hnsw` (faiss, approximate,
 for large catalogs). Candidates from approximate indexes are re-scored exactly; rows that
 come back short of `k` after exclusion fall back to the exact search. `rank` is always exact.
@@ -15,13 +26,14 @@ come back short of `k` after exclusion fall back to the exact search. `rank` is 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from pathlib import Path
 
 import faiss
 import numpy as np
 
 from dialog_env.cache import atomic_save_npy, atomic_write, atomic_write_json, load_npy
+from dialog_env.checks import as_int
+from dialog_env.queries import Exclude, normalise_exclude, real_array, scale_queries
 
 METRICS = ("ip", "cosine")
 INDEX_KINDS = ("flat", "ivf", "hnsw")
@@ -35,7 +47,18 @@ ROUNDING_MARGIN = 0.5
 # Largest (queries x items) block of float32 scores held at once.
 BLOCK_ELEMENTS = 1 << 26
 
-Exclude = np.ndarray | Sequence[Sequence[int]] | None
+# Scores of normalised queries (|q_i| < 1) are bounded by sqrt(D) * max|x|; below this bound
+# no float32 score can overflow, above it every score block is checked.
+SAFE_SCORE = float(np.finfo(np.float32).max) / 4
+
+
+def _max_norm(items: np.ndarray) -> float:
+    """Largest row norm (in float64 when the float32 squares overflow)."""
+    with np.errstate(over="ignore"):
+        norm = float(np.linalg.norm(items, axis=1).max())
+    if not np.isfinite(norm):
+        norm = float(np.linalg.norm(items.astype(np.float64), axis=1).max())
+    return norm
 
 
 def _count(mask: np.ndarray) -> np.ndarray:
@@ -48,22 +71,20 @@ def _count(mask: np.ndarray) -> np.ndarray:
     return out
 
 
-def normalise_exclude(exclude: Exclude, n_queries: int) -> np.ndarray:
-    """Exclusions as a `(B, E)` int64 array padded with -1."""
-    if exclude is None:
-        return np.full((n_queries, 0), -1, dtype=np.int64)
-    if isinstance(exclude, np.ndarray) and exclude.ndim == 2:
-        if exclude.shape[0] != n_queries:
-            raise ValueError(f"exclude has {exclude.shape[0]} rows for {n_queries} queries")
-        return exclude.astype(np.int64, copy=False)
-    rows = list(exclude)
-    if len(rows) != n_queries:
-        raise ValueError(f"exclude has {len(rows)} rows for {n_queries} queries")
-    width = max((len(r) for r in rows), default=0)
-    out = np.full((n_queries, width), -1, dtype=np.int64)
-    for b, r in enumerate(rows):
-        out[b, : len(r)] = np.asarray(r, dtype=np.int64)
-    return out
+def _check_settings(items, metric, index, where: str) -> np.ndarray:
+    """The checks a database's items and settings must pass, whether built or loaded."""
+    items = real_array(items, f"{where}: items")
+    if items.ndim != 2 or items.shape[0] == 0 or items.shape[1] == 0:
+        raise ValueError(f"{where}: items must be a non-empty (N, D) matrix, "
+                         f"got shape {items.shape}")
+    if not np.isfinite(items).all():
+        bad = np.flatnonzero(~np.isfinite(items).all(1))[:5].tolist()
+        raise ValueError(f"{where}: items contain non-finite values (rows {bad})")
+    if metric not in METRICS:
+        raise ValueError(f"{where}: unknown metric {metric!r}; expected {METRICS}")
+    if index not in INDEX_KINDS:
+        raise ValueError(f"{where}: unknown index kind {index!r}; expected {INDEX_KINDS}")
+    return items
 
 
 class RetrievalDB:
@@ -72,27 +93,24 @@ class RetrievalDB:
     def __init__(self, items: np.ndarray, metric: str = "ip", index: str = "flat",
                  nlist: int | None = None, nprobe: int = 16, hnsw_m: int = 32,
                  ef_search: int = 128, seed: int = 0):
-        items = np.asarray(items)
-        if items.ndim != 2 or items.shape[0] == 0:
-            raise ValueError(f"RetrievalDB: items must be a non-empty (N, D) matrix, "
-                             f"got shape {items.shape}")
-        if not np.isfinite(items).all():
-            bad = np.flatnonzero(~np.isfinite(items).all(1))[:5].tolist()
-            raise ValueError(f"RetrievalDB: items contain non-finite values (rows {bad})")
-        if metric not in METRICS:
-            raise ValueError(f"RetrievalDB: unknown metric {metric!r}; expected {METRICS}")
-        if index not in INDEX_KINDS:
-            raise ValueError(f"RetrievalDB: unknown index kind {index!r}; expected {INDEX_KINDS}")
+        items = _check_settings(items, metric, index, "RetrievalDB")
+        nlist = None if nlist is None else as_int(nlist, "RetrievalDB: nlist", lo=1)
+        nprobe = as_int(nprobe, "RetrievalDB: nprobe", lo=1)
+        hnsw_m = as_int(hnsw_m, "RetrievalDB: hnsw_m", lo=2)
+        ef_search = as_int(ef_search, "RetrievalDB: ef_search", lo=1)
+        seed = as_int(seed, "RetrievalDB: seed")
         items = np.ascontiguousarray(items, dtype=np.float32)
         if metric == "cosine":
             items = items / np.maximum(np.linalg.norm(items, axis=1, keepdims=True), 1e-12)
-        self.items = items
-        self._max_norm = float(np.linalg.norm(items, axis=1).max())
-        self.metric = metric
-        self.kind = index
         self.params = {"nlist": nlist, "nprobe": nprobe, "hnsw_m": hnsw_m,
                        "ef_search": ef_search, "seed": seed}
+        self._set(items, metric, index)
         self.index = self._build_index()
+
+    def _set(self, items: np.ndarray, metric: str, kind: str) -> None:
+        self.items, self.metric, self.kind = items, metric, kind
+        self._max_norm = _max_norm(items)
+        self._check_scores = np.sqrt(self.dim) * self._max_norm > SAFE_SCORE
 
     # ------------------------------------------------------------------ construction
     @property
@@ -125,7 +143,8 @@ class RetrievalDB:
 
     # ------------------------------------------------------------------ queries
     def _check_queries(self, queries: np.ndarray) -> np.ndarray:
-        q = np.asarray(queries, dtype=np.float32)
+        """Validated queries, scaled by `scale_queries` (and to unit norm for cosine)."""
+        q = real_array(queries, "queries")
         if q.ndim == 1:
             q = q[None]
         if q.ndim != 2 or q.shape[1] != self.dim:
@@ -133,12 +152,24 @@ class RetrievalDB:
         if not np.isfinite(q).all():
             bad = np.flatnonzero(~np.isfinite(q).all(1))[:5].tolist()
             raise ValueError(f"queries contain non-finite values (rows {bad})")
+        q = scale_queries(q)
         if self.metric == "cosine":
             q = q / np.maximum(np.linalg.norm(q, axis=1, keepdims=True), 1e-12)
         return np.ascontiguousarray(q)
 
+    def _finite_scores(self, s: np.ndarray, first_row: int) -> None:
+        """Raise if a score overflowed (only possible for items near the float32 limit)."""
+        if self._check_scores and not np.isfinite(s).all():
+            rows = (np.flatnonzero(~np.isfinite(np.atleast_2d(s)).all(1)) + first_row)
+            raise ValueError(f"scores of query rows {rows[:5].tolist()} are not finite: the "
+                             f"items (max norm {self._max_norm:.3g}) are too large for float32 "
+                             f"scores; rescale them")
+
     def _check_targets(self, targets, b: int) -> np.ndarray:
-        t = np.asarray(targets, dtype=np.int64).reshape(-1)
+        t = np.asarray(targets)
+        if t.size and t.dtype.kind not in "iu":
+            raise TypeError(f"targets must be integer item indices, got dtype {t.dtype}")
+        t = t.astype(np.int64).reshape(-1)
         if t.shape != (b,):
             raise ValueError(f"targets must have shape ({b},), got {np.shape(targets)}")
         if b and (t.min() < 0 or t.max() >= self.n):
@@ -149,7 +180,9 @@ class RetrievalDB:
     def rank_and_best(self, queries: np.ndarray, targets, exclude: Exclude = None
                       ) -> tuple[np.ndarray, np.ndarray]:
         """Exact rank of each query's target among non-excluded items, and the best
-        non-excluded item per query (the item the environment shows next)."""
+        non-excluded item per query (the item the environment shows next; -1 when every
+        item is excluded). Queries are normalised first (`scale_queries`), so both depend
+        only on each query's direction; the zero query ties all items (ranked by index)."""
         q = self._check_queries(queries)
         b = q.shape[0]
         t = self._check_targets(targets, b)
@@ -159,7 +192,7 @@ class RetrievalDB:
         rows_per_block = max(1, BLOCK_ELEMENTS // self.n)
         for lo in range(0, b, rows_per_block):
             hi = min(b, lo + rows_per_block)
-            r, bb = self._rank_block(q[lo:hi], t[lo:hi], ex[lo:hi])
+            r, bb = self._rank_block(q[lo:hi], t[lo:hi], ex[lo:hi], lo)
             ranks[lo:hi], best[lo:hi] = r, bb
         return ranks, best
 
@@ -169,15 +202,19 @@ class RetrievalDB:
         return np.einsum("ij,ij->i", self.items[ids].astype(np.float64),
                          q[rows].astype(np.float64))
 
-    def _rank_block(self, q: np.ndarray, t: np.ndarray, ex: np.ndarray):
+    def _rank_block(self, q: np.ndarray, t: np.ndarray, ex: np.ndarray, first_row: int = 0):
         """Ranks and best items for a block of queries.
 
         The float32 GEMM decides every comparison whose margin exceeds
         `ROUNDING_MARGIN * sqrt(D) * u * |q| * max|x|`; closer calls are re-decided in
         float64. BLAS picks different kernels (and summation orders) for different batch
-        shapes, so this is what makes a dialog's ranks the same alone and in a batch."""
-        s = q @ self.items.T  # (b, N)
+        shapes, so this is what makes a dialog's ranks the same alone and in a batch.
+        Zero queries score every item exactly 0: their ties are decided by index here."""
+        with np.errstate(over="ignore"):  # possible only if _check_scores, then checked
+            s = q @ self.items.T  # (b, N)
+        self._finite_scores(s, first_row)
         b = len(t)
+        zero = ~q.any(axis=1)
         rows = np.arange(b)
         st = s[rows, t].copy()
         tol = (ROUNDING_MARGIN * np.sqrt(self.dim) * 2.0 ** -24
@@ -194,7 +231,10 @@ class RetrievalDB:
         ranks = _count(s > hi)
         # Close calls (within the error bound of the target's score): decide exactly, only
         # on the rows that have another item in [st - tol, st + tol].
-        need = np.flatnonzero(_count(s >= lo) - ranks > 1)
+        need = np.flatnonzero((_count(s >= lo) - ranks > 1) & ~zero)
+        if zero.any():  # all scores are exactly 0 (or -inf if excluded): ties by index
+            z = np.flatnonzero(zero)
+            ranks[z] = _count((s[z] == 0) & (np.arange(self.n) < t[z, None]))
         if len(need):
             close = [np.flatnonzero((s[r] >= lo[r, 0]) & (s[r] <= hi[r, 0])) for r in need]
             cr = np.repeat(need, [len(c) for c in close])
@@ -214,7 +254,7 @@ class RetrievalDB:
         s[rows, best] = -np.inf
         second = s[rows, np.argmax(s, axis=1)]
         s[rows, best] = top
-        need = np.flatnonzero(np.isfinite(top) & (second >= top - tol[:, 0]))
+        need = np.flatnonzero(np.isfinite(top) & (second >= top - tol[:, 0]) & ~zero)
         if len(need):
             near = [np.flatnonzero(s[r] >= top[r] - tol[r, 0]) for r in need]
             nr = np.repeat(need, [len(c) for c in near])
@@ -228,12 +268,15 @@ class RetrievalDB:
         return ranks.astype(np.int64), best.astype(np.int64)
 
     def rank(self, queries: np.ndarray, targets, exclude: Exclude = None) -> np.ndarray:
-        """Exact 0-based rank of each query's target (see the module docstring)."""
+        """Exact 0-based rank of each query's target (see the module docstring); depends
+        only on each query's direction (queries are normalised, `scale_queries`)."""
         return self.rank_and_best(queries, targets, exclude)[0]
 
-    def _row_scores(self, q_row: np.ndarray, excluded: set[int]) -> np.ndarray:
+    def _row_scores(self, q_row: np.ndarray, excluded: set[int], row: int) -> np.ndarray:
         """Exact scores of one query over all items, excluded items at -inf."""
-        scores = q_row @ self.items.T
+        with np.errstate(over="ignore"):
+            scores = q_row @ self.items.T
+        self._finite_scores(scores[None], row)
         if excluded:
             scores[list(excluded)] = -np.inf
         return scores
@@ -241,11 +284,14 @@ class RetrievalDB:
     def topk(self, queries: np.ndarray, k: int, exclude: Exclude = None
              ) -> tuple[np.ndarray, np.ndarray]:
         """The `k` best non-excluded items per query, best first (ties by index):
-        `(ids, scores)`, each `(B, k)`; rows with fewer items are padded with -1 / -inf."""
+        `(ids, scores)`, each `(B, k)`; rows with fewer items are padded with -1 / -inf.
+        Queries are normalised first (`scale_queries`; unit norm for cosine), so the ids
+        depend only on each query's direction and the scores are those of the normalised
+        query (inner products `2^-e <q, x_i>` with `2^e` the power of two above max|q|, or
+        cosine similarities)."""
         q = self._check_queries(queries)
         b = q.shape[0]
-        if k < 1:
-            raise ValueError(f"k must be >= 1, got {k}")
+        k = as_int(k, "k", lo=1)
         ex = normalise_exclude(exclude, b)
         # One extra candidate tells whether the k-th place is tied (then: exact search).
         width = min(self.n, k + ex.shape[1] + 1)
@@ -264,7 +310,7 @@ class RetrievalDB:
             else:
                 c = None
             if c is None:
-                row_scores = self._row_scores(q[r], excluded)
+                row_scores = self._row_scores(q[r], excluded, r)
                 m = min(k, self.n)
                 c = np.argpartition(-row_scores, m - 1)[:m] if m < self.n else np.arange(self.n)
                 c = c[np.isfinite(row_scores[c])]
@@ -278,7 +324,7 @@ class RetrievalDB:
                 order = np.lexsort((c, -sc))
                 c, sc = c[order], sc[order]
                 if len(c) > k and sc[k - 1] == sc[k]:  # tie straddles the cut: be exact
-                    row_scores = self._row_scores(q[r], excluded)
+                    row_scores = self._row_scores(q[r], excluded, r)
                     c = np.flatnonzero(row_scores >= sc[k - 1])
                     sc = row_scores[c]
             order = np.lexsort((c, -sc))[:k]
@@ -299,22 +345,34 @@ class RetrievalDB:
 
     @classmethod
     def load(cls, folder: str | Path) -> RetrievalDB:
+        """The database `save` wrote to `folder`, checked like a newly built one."""
         folder = Path(folder)
         meta_file = folder / "db.json"
         if not meta_file.exists():
             raise FileNotFoundError(f"{meta_file}: no saved RetrievalDB here")
         try:
             meta = json.loads(meta_file.read_text())
-            kind, metric, params = meta["index"], meta["metric"], meta["params"]
-        except (json.JSONDecodeError, KeyError) as e:
+        except json.JSONDecodeError as e:
             raise ValueError(f"{meta_file}: malformed RetrievalDB settings ({e})") from e
-        items = load_npy(folder / "items.npy")
-        if items.shape != (meta["n"], meta["dim"]):
-            raise ValueError(f"{folder / 'items.npy'}: shape {items.shape} does not match "
-                             f"db.json ({meta['n']}, {meta['dim']})")
+        if not isinstance(meta, dict):
+            raise ValueError(f"{meta_file}: malformed RetrievalDB settings (not an object)")
+        for key, kind in (("metric", str), ("index", str), ("params", dict), ("n", int),
+                          ("dim", int)):
+            if key not in meta:
+                raise ValueError(f"{meta_file}: malformed RetrievalDB settings (field "
+                                 f"{key!r} missing)")
+            if not isinstance(meta[key], kind) or isinstance(meta[key], bool):
+                raise ValueError(f"{meta_file}: malformed RetrievalDB settings (field "
+                                 f"{key!r} = {meta[key]!r} is not a {kind.__name__})")
+        items_file = folder / "items.npy"
+        items = _check_settings(load_npy(items_file), meta["metric"], meta["index"],
+                                str(items_file))
+        if items.shape != (meta["n"], meta["dim"]) or items.dtype != np.float32:
+            raise ValueError(f"{items_file}: {items.dtype} items of shape {items.shape} do "
+                             f"not match db.json (float32, ({meta['n']}, {meta['dim']}))")
         db = cls.__new__(cls)
-        db.items, db.metric, db.kind, db.params = items, metric, kind, params
-        db._max_norm = float(np.linalg.norm(items, axis=1).max())
+        db.params = meta["params"]
+        db._set(items, meta["metric"], meta["index"])
         index = faiss.read_index(str(folder / "index.faiss"))
         if index.ntotal != items.shape[0] or index.d != items.shape[1]:
             raise ValueError(f"{folder / 'index.faiss'}: index holds {index.ntotal}x{index.d}, "
