@@ -9,7 +9,8 @@ gym.register(
     id="FashionDialog-v0",
     entry_point="dialog_env.env:FashionDialogEnv",
     vector_entry_point="dialog_env.vector:FashionDialogVectorEnv",
-    max_episode_steps=10,
+    # No TimeLimit: the env truncates after its own `max_turns` (so gym.make and make_vec
+    # agree) and reports it as `env.spec.max_episode_steps`.
 )
 
 __all__: list[str] = []

@@ -26,7 +26,10 @@ import gymnasium as gym
 import numpy as np
 from gymnasium.utils import seeding
 
+from dialog_env.checks import as_int
 from dialog_env.config import EpisodeConfig
+from dialog_env.options import indices, reset_options
+from dialog_env.queries import real_array
 from dialog_env.rewards import RewardConfig, RewardFn, rank_percentile
 from dialog_env.world import DialogWorld
 from simulators.base import Feedback
@@ -45,13 +48,14 @@ class BatchedDialogs:
                  episode: EpisodeConfig | None = None, reward: RewardFn | None = None,
                  with_infos: bool = True):
         episode = episode or EpisodeConfig()
-        if batch_size < 1:
-            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        if not isinstance(world, DialogWorld):
+            raise TypeError(f"world must be a DialogWorld, got {type(world).__name__} {world!r}")
+        if not isinstance(episode, EpisodeConfig):
+            raise TypeError(f"episode must be an EpisodeConfig, got {type(episode).__name__}")
+        batch_size = as_int(batch_size, "batch_size", lo=1)
         if len(world.split_items[episode.split]) < 1:
             raise ValueError(f"split {episode.split!r} of catalog {world.catalog.name!r} has "
                              f"no items")
-        if episode.max_tokens < 1:
-            raise ValueError(f"max_tokens must be >= 1, got {episode.max_tokens}")
         self.world, self.episode = world, episode
         self.reward_fn: RewardFn = reward if reward is not None else RewardConfig()
         self.with_infos = with_infos
@@ -99,7 +103,8 @@ class BatchedDialogs:
 
     # ------------------------------------------------------------------ helpers
     def _check_queries(self, queries, rows: np.ndarray) -> np.ndarray:
-        q = np.asarray(queries, dtype=np.float32)
+        """One finite real query per dialog (any scale: the database ranks by direction)."""
+        q = real_array(queries, "action")
         if q.ndim == 1 and self.B == 1:
             q = q[None]
         if q.shape != (self.B, self.world.dim):
@@ -155,7 +160,7 @@ class BatchedDialogs:
                                                         for i in rows])
 
     def infos(self, rows: Sequence[int] | None = None) -> list[dict]:
-        rows = range(self.B) if rows is None else rows
+        rows = range(self.B) if rows is None else indices(rows, self.B, "rows", unique=False)
         return [self._info(int(i)) for i in rows]
 
     # ------------------------------------------------------------------ reset
@@ -165,12 +170,19 @@ class BatchedDialogs:
               options: Sequence[dict | None] | None = None) -> tuple[dict, list[dict]]:
         """Start new dialogs in `rows` (all by default). Each dialog uses `rngs[k]`, or a
         generator seeded with `seeds[k]`, or keeps its generator when the seed is None.
-        `options[k]` may give `target` and `first_candidate` item indices."""
-        rows = np.arange(self.B) if rows is None else np.asarray(rows, dtype=np.int64)
-        n_items = self.world.n_items
+        `options[k]` (None or a dict) may give `target` (an item of the split) and
+        `first_candidate` (any other item) indices; see `dialog_env.options`."""
+        rows = np.arange(self.B) if rows is None else indices(rows, self.B, "rows")
         pool = self.world.split_items[self.split]
-        for opt in options or ():  # validate everything before changing any dialog
-            self._check_options(opt or {}, n_items, pool)
+        # Validate everything before changing any dialog.
+        options = reset_options(options, rows.tolist(), self.world.n_items, self.split,
+                                self.world.catalog.split)
+        for name, given in (("rngs", rngs), ("seeds", seeds)):
+            if given is not None and len(given) != len(rows):
+                raise ValueError(f"got {len(given)} {name} for {len(rows)} dialogs")
+        if rngs is None and seeds is not None:
+            seeds = [None if sd is None else as_int(sd, f"seed (dialog {i})", lo=0)
+                     for i, sd in zip(rows.tolist(), seeds)]
         # Per dialog, from its own generator: 2 uniforms for the target and the first
         # candidate; the shopper then draws what it needs from the same generator.
         draws = np.empty((len(rows), 2))
@@ -178,7 +190,7 @@ class BatchedDialogs:
             if rngs is not None:
                 self.rngs[i] = rngs[k]
             elif seeds is not None and seeds[k] is not None:
-                self.rngs[i] = seeding.np_random(int(seeds[k]))[0]
+                self.rngs[i] = seeding.np_random(seeds[k])[0]
             elif self.rngs[i] is None:
                 self.rngs[i] = seeding.np_random(None)[0]
             self.rngs[i].random(out=draws[k])
@@ -189,14 +201,14 @@ class BatchedDialogs:
         j = (draws[:, 1] * (pools.size[cat] - 1)).astype(np.int64)
         j += j >= pools.pos[target]
         cand = pools.flat[pools.start[cat] + j]
-        for k, opt in enumerate(options or ()):
-            if opt and "target" in opt:
-                target[k] = int(opt["target"])
+        for k, opt in enumerate(options):
+            if "target" in opt:
+                target[k] = opt["target"]
                 cat[k] = self.world.catalog.category[target[k]]
                 if "first_candidate" not in opt:
                     cand[k] = self._other_item(pools.groups[cat[k]], target[k], draws[k, 1])
-            if opt and "first_candidate" in opt:
-                cand[k] = int(opt["first_candidate"])
+            if "first_candidate" in opt:
+                cand[k] = opt["first_candidate"]
                 if "target" not in opt:  # a target other than the given candidate
                     target[k] = self._other_item(pool, cand[k], draws[k, 0])
         self.target[rows], self.candidate[rows] = target, cand
@@ -226,24 +238,6 @@ class BatchedDialogs:
             return int(pool[j + (j >= pos)])
         return int(pool[int(u * len(pool))])
 
-    @staticmethod
-    def _check_options(opt: dict, n_items: int, split_pool: np.ndarray) -> None:
-        unknown = set(opt) - {"target", "first_candidate"}
-        if unknown:
-            raise ValueError(f"unknown reset options {sorted(unknown)}; expected "
-                             f"'target' and/or 'first_candidate'")
-        for key in ("target", "first_candidate"):
-            if key in opt and not 0 <= int(opt[key]) < n_items:
-                raise ValueError(f"options[{key!r}] = {opt[key]} out of range "
-                                 f"0..{n_items - 1}")
-        if "target" in opt and "first_candidate" in opt and \
-                int(opt["target"]) == int(opt["first_candidate"]):
-            raise ValueError("options['first_candidate'] must differ from the target")
-        if "first_candidate" in opt and "target" not in opt and len(split_pool) == 1 and \
-                split_pool[0] == int(opt["first_candidate"]):
-            raise ValueError("options['first_candidate'] is the split's only item, so no "
-                             "target can differ from it")
-
     # ------------------------------------------------------------------ turns
     def step(self, queries, rows: Sequence[int] | None = None):
         """One turn for the active dialogs in `rows` (default: all not done): rank all
@@ -263,19 +257,18 @@ class BatchedDialogs:
         rank (metrics, reward) is still computed under `queries`."""
         rows = self._active_rows(rows)
         q = self._check_queries(queries, rows)
-        cand = np.asarray(candidates, dtype=np.int64).reshape(-1)
+        cand = np.asarray(candidates)
         if cand.shape != (self.B,):
             raise ValueError(f"candidates must have shape ({self.B},), got {cand.shape}")
-        if len(rows) and (cand[rows].min() < 0 or cand[rows].max() >= self.world.n_items):
-            raise ValueError(f"candidate indices out of range 0..{self.world.n_items - 1}")
+        shown = indices(cand[rows], self.world.n_items, "candidates", unique=False)
         ex = self.shown[rows] if self.exclude_shown else None
         ranks, _ = self.world.db.rank_and_best(q[rows], self.target[rows], ex)
-        return self._advance(rows, ranks, cand[rows])
+        return self._advance(rows, ranks, shown)
 
     def _active_rows(self, rows) -> np.ndarray:
         if rows is None:
             return np.flatnonzero(~self.done)
-        rows = np.asarray(rows, dtype=np.int64)
+        rows = indices(rows, self.B, "rows")
         finished = rows[self.done[rows]]
         if len(finished):
             raise RuntimeError(f"dialogs {finished[:5].tolist()} have ended (terminated or "
@@ -312,7 +305,7 @@ class BatchedDialogs:
         """A new core holding copies of dialogs `rows` (may repeat), generators included:
         stepping the copy leaves this batch untouched and, with the same actions, replays
         what this batch would do."""
-        rows = np.arange(self.B) if rows is None else np.asarray(rows, dtype=np.int64)
+        rows = np.arange(self.B) if rows is None else indices(rows, self.B, "rows", unique=False)
         new = BatchedDialogs(self.world, len(rows), self.episode, self.reward_fn,
                              self.with_infos)
         if self.encoder is not None:

@@ -6,6 +6,11 @@ tyro).
     EnvConfig(catalog=CatalogConfig(n_items=2000), items=ItemSpaceConfig(attribute_weight=0))
     env_config(n_items=2000, attribute_weight=0)   # the same, from flat keyword names
 
+Every group checks its values when built (`__post_init__`): a setting that means nothing
+(`max_tokens=0`, `visual_dim=-1`, a NaN weight, an unknown name, a float where an integer
+belongs) raises `ValueError`/`TypeError` naming the setting and the value. Numeric values
+are stored as plain Python numbers.
+
 The first four groups define a *world* (built once and cached: catalog, features, index,
 shopper); `episode` and `reward` define the dialogs run in it.
 """
@@ -16,7 +21,11 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
+from dialog_env.catalog.render import MAX_IMAGE_SIZE
 from dialog_env.catalog.schema import SPLITS
+from dialog_env.checks import as_bool, as_int, as_real, one_of
+from dialog_env.database import INDEX_KINDS, METRICS
+from dialog_env.features import EXTRACTORS
 from dialog_env.rewards import RewardConfig
 from simulators.registry import ShopperConfig, with_template
 
@@ -30,7 +39,12 @@ class CatalogConfig:
     seed: int = 0
     """Catalog seed (which items are generated)."""
     image_size: int = 64
-    """Rendered image size in pixels (8..256)."""
+    """Rendered image size in pixels (8..224)."""
+
+    def __post_init__(self) -> None:
+        _set(self, "n_items", as_int(self.n_items, "n_items", lo=1))
+        _set(self, "seed", as_int(self.seed, "catalog_seed", lo=0))
+        _set(self, "image_size", as_int(self.image_size, "image_size", 8, MAX_IMAGE_SIZE))
 
 
 @dataclass(frozen=True)
@@ -44,6 +58,12 @@ class ItemSpaceConfig:
     attribute_weight: float = 1.0
     """Weight w of the attribute half of the item vectors (0: visual features only)."""
 
+    def __post_init__(self) -> None:
+        one_of(self.visual, "visual features", EXTRACTORS)
+        _set(self, "visual_dim", as_int(self.visual_dim, "visual_dim", lo=1))
+        _set(self, "attribute_weight", as_real(self.attribute_weight, "attribute_weight",
+                                               lo=0.0))
+
 
 @dataclass(frozen=True)
 class DatabaseConfig:
@@ -53,6 +73,10 @@ class DatabaseConfig:
     """Scoring: ip (inner product) or cosine."""
     index: str = "flat"
     """faiss index kind (exact ranks are always computed by brute force)."""
+
+    def __post_init__(self) -> None:
+        one_of(self.metric, "metric", METRICS)
+        one_of(self.index, "index kind", INDEX_KINDS)
 
 
 @dataclass(frozen=True)
@@ -71,10 +95,12 @@ class EpisodeConfig:
     """Add the all-MiniLM-L6-v2 embedding of the caption (needs the `text` extra)."""
 
     def __post_init__(self) -> None:
-        if self.split not in SPLITS:
-            raise ValueError(f"unknown split {self.split!r}; expected one of {SPLITS}")
-        if self.max_turns < 1:
-            raise ValueError(f"max_turns must be >= 1, got {self.max_turns}")
+        one_of(self.split, "split", SPLITS)
+        _set(self, "max_turns", as_int(self.max_turns, "max_turns", lo=1))
+        _set(self, "exclude_shown", as_bool(self.exclude_shown, "exclude_shown"))
+        _set(self, "max_tokens", as_int(self.max_tokens, "max_tokens", lo=1))
+        _set(self, "feedback_embedding", as_bool(self.feedback_embedding,
+                                                 "feedback_embedding"))
 
 
 @dataclass(frozen=True)
@@ -88,9 +114,23 @@ class EnvConfig:
     episode: EpisodeConfig = field(default_factory=EpisodeConfig)
     reward: RewardConfig = field(default_factory=RewardConfig)
 
+    def __post_init__(self) -> None:
+        for name, kind in (("catalog", CatalogConfig), ("items", ItemSpaceConfig),
+                           ("database", DatabaseConfig), ("shopper", ShopperConfig),
+                           ("episode", EpisodeConfig), ("reward", RewardConfig)):
+            if not isinstance(getattr(self, name), kind):
+                raise TypeError(f"EnvConfig.{name} must be {kind.__name__}, got "
+                                f"{type(getattr(self, name)).__name__} "
+                                f"{getattr(self, name)!r}")
+
     def to_dict(self) -> dict:
         """Plain JSON-serialisable values (what results files record)."""
         return to_plain(dataclasses.asdict(self))
+
+
+def _set(config: Any, name: str, value: Any) -> None:
+    """Store a checked value in a frozen dataclass (`__post_init__` only)."""
+    object.__setattr__(config, name, value)
 
 
 def to_plain(x: Any) -> Any:

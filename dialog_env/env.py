@@ -13,7 +13,16 @@ the recall of the target per turn (Guo et al. 2018; Fashion IQ, Wu et al. 2021).
 `Box(-1, 1, (D,), float32)`: a query vector in the database's item space
 `z_i = [visual features ; attribute vector]` (Fashion IQ's `d(x) = W[x, phi(x)]`), scored
 by inner product (or cosine). Ranking is invariant to the query's scale, so every
-direction is expressible. Non-finite or wrongly shaped actions raise `ValueError`.
+direction is expressible inside the box.
+
+What `step` accepts: any finite real vector of shape `(D,)` (ints or floats of any width,
+inside the box or not). The database ranks it by its direction only: it is scaled by a
+power of two (exactly) until its largest component lies in [0.5, 1) and then converted to
+float32, so `3e38 * q`, `1e-30 * q` and `q` give the same dialog. The zero vector scores
+every item alike: ties go by item index, so the target's rank is the number of unshown
+items with a smaller index and the unshown item with the smallest index is shown next.
+Non-finite values or a wrong shape raise `ValueError`; bool, complex, string or object
+arrays raise `TypeError` naming the dtype.
 
 ## Observation Space
 
@@ -41,14 +50,22 @@ RewardFn`), handed to the core as it is.
 ## Starting State
 
 A target drawn uniformly from the split's items and a first candidate drawn from the items
-of the same category (`options={"target": i, "first_candidate": j}` fixes both); the
-observation is the shopper's caption about that candidate. The initial rank is the
-target's rank under the first candidate's own item vector.
+of the same category; the observation is the shopper's caption about that candidate. The
+initial rank is the target's rank under the first candidate's own item vector.
+
+`reset(options=...)`: None or a dict with `target` (an item index of the episode's split)
+and/or `first_candidate` (any item index but the target; without `target`, the target is
+drawn from the split without it). Indices are `int` or numpy integers (not bool, not
+float). Anything else (other keys, other types, out of range, another split's target)
+raises `ValueError`/`TypeError` naming the option, the value and the env index (0).
 
 ## Episode End
 
-Terminated when the target is shown. Truncated after `max_turns` turns (registered
-`max_episode_steps`, default 10). Stepping an ended episode raises `RuntimeError`.
+Terminated when the target is shown. Truncated after `max_turns` turns (default 10): the
+environment truncates itself, the same in `gym.make` and `gym.make_vec`, and
+`env.spec.max_episode_steps` reports `max_turns` (the registration adds no `TimeLimit`; to
+change the budget pass `max_turns=`, since `gym.make`'s own `max_episode_steps=` only adds
+an outer `TimeLimit`). Stepping an ended episode raises `RuntimeError`.
 
 ## Arguments
 
@@ -61,26 +78,57 @@ extra), `metric="ip"|"cosine"`, `index="flat"`, `visual="pixels"|"attributes"`,
 `image_size=64`; `shopper=` a registered shopper name (`"template"`), a `ShopperConfig`
 or any object keeping the shopper contract (`simulators.base.Shopper`); `template=` the
 template shopper's settings (dict) and `lexicon="train"|"test"`; `world=` a prebuilt
-`DialogWorld` (e.g. over a real catalog); `render_mode="ansi"|"rgb_array"`.
+`DialogWorld` (e.g. over a real catalog); `render_mode="ansi"|"rgb_array"`. Settings are
+checked when the configuration is built: a value that means nothing (`max_tokens=0`, a
+NaN `success_bonus`, `visual_dim=-1`, `world=123`) raises `ValueError`/`TypeError` naming
+the setting and the value.
 
 ## Vectorized
 
 `gym.make_vec("FashionDialog-v0", num_envs=B, vectorization_mode="vector_entry_point")`
 runs B dialogs on one batched core (`dialog_env.batched`), ranking all queries with one
-matrix product; same seeds give the same dialogs as B single environments.
+matrix product; same seeds give the same dialogs as B single environments. It takes the
+same keyword arguments (`max_episode_steps=` is accepted as another name for `max_turns`),
+`render_mode="ansi"` (a list of transcripts) or `"rgb_array"` (the strips stacked,
+`(B, S, S * (max_turns + 1), 3)`), and NEXT_STEP autoreset. Reset options are given per
+env only: `reset(options={"per_env": [o_0, ..., o_{B-1}]})`, exactly B entries, each a
+dict as in the single env or None; any other key (e.g. `{"target": 3}`) raises
+`ValueError`, and errors name the env index.
 
 ## Version History
 
-* v0: initial version.
+* v0: initial version. Later fixes that change no default dialog: `max_turns` given to
+  `gym.make` is the episode budget (it was cut to 10 by the registration's `TimeLimit`; an
+  episode that ends by showing the target on its last turn is now terminated only, not
+  also truncated, as in the vector env); actions are ranked by direction at any scale.
 """
 
 from __future__ import annotations
 
+import dataclasses
+
 import gymnasium as gym
-import numpy as np
 
 from dialog_env.factory import make_core
+from dialog_env.queries import real_array
 from dialog_env.world import DialogWorld
+
+
+class TurnBudgetSpec:
+    """`env.spec` with `max_episode_steps` set to the env's own turn budget
+    (`core.max_turns`): whatever spec `gym.make`/`gym.make_vec` assign, it reports the
+    truncation the environment applies."""
+
+    def __get__(self, env, owner=None):
+        if env is None:
+            return self
+        spec = env.__dict__.get("_spec")
+        if spec is None or "core" not in env.__dict__:
+            return spec
+        return dataclasses.replace(spec, max_episode_steps=env.core.max_turns)
+
+    def __set__(self, env, spec) -> None:
+        env.__dict__["_spec"] = spec
 
 
 class FashionDialogEnv(gym.Env):
@@ -88,6 +136,7 @@ class FashionDialogEnv(gym.Env):
     `dialog_env.factory.make_core`."""
 
     metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 1}
+    spec = TurnBudgetSpec()
 
     def __init__(self, render_mode: str | None = None, **kwargs):
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
@@ -114,7 +163,7 @@ class FashionDialogEnv(gym.Env):
         if self.core.done[0]:
             raise RuntimeError("the episode has ended (terminated or truncated); "
                                "call reset() before step()")
-        a = np.asarray(action)
+        a = real_array(action, "action")
         if a.shape != self.action_space.shape:
             raise ValueError(f"action must have shape {self.action_space.shape} (a query in "
                              f"the item space), got {a.shape}")

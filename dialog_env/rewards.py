@@ -14,6 +14,8 @@ from typing import Protocol
 
 import numpy as np
 
+from dialog_env.checks import as_real, one_of
+
 REWARDS = ("rank_percentile_gain", "rank_percentile", "log_rank", "hit")
 HIT_K = 10
 
@@ -62,10 +64,9 @@ class RewardConfig:
     """Added when the target is shown."""
 
     def __post_init__(self) -> None:
-        if self.kind not in REWARDS:
-            raise ValueError(f"unknown reward {self.kind!r}; expected one of {REWARDS}")
-        if not np.isfinite(self.success_bonus):
-            raise ValueError(f"success_bonus must be finite, got {self.success_bonus}")
+        one_of(self.kind, "reward", REWARDS)
+        object.__setattr__(self, "success_bonus", as_real(self.success_bonus,
+                                                          "success_bonus"))
 
     def __call__(self, rank: np.ndarray, prev_rank: np.ndarray, found: np.ndarray,
                  n_items: int) -> np.ndarray:

@@ -257,7 +257,8 @@ def test_dialog_starts_are_drawn_from_the_split_and_the_targets_category(small_w
     assert len(set(core.candidate.tolist())) > 300
     # Options: a given target gets a first candidate of its category; a given first
     # candidate gets a target from the split other than itself.
-    core.reset(rows=[0, 1], seeds=[0, 1], options=[{"target": 5}, {"first_candidate": 7}])
-    assert core.target[0] == 5 and core.candidate[0] != 5
-    assert cat.category[core.candidate[0]] == cat.category[5]
+    t = int(small_world.split_items["test"][5])
+    core.reset(rows=[0, 1], seeds=[0, 1], options=[{"target": t}, {"first_candidate": 7}])
+    assert core.target[0] == t and core.candidate[0] != t
+    assert cat.category[core.candidate[0]] == cat.category[t]
     assert core.candidate[1] == 7 and core.target[1] != 7 and core.target[1] in test_items
