@@ -8,8 +8,9 @@
 item space, database, shopper and its noise rates, episode, reward); the split and the turn
 budget are `--env.episode.split` (default test) and `--env.episode.max-turns`. Every agent
 is evaluated on the same (target, first candidate) pairs: the protocol file is created once
-per (catalog, split, episodes, protocol seed) and saved next to the results; the results
-JSON records the full configuration.
+per (catalog, split, episodes, protocol seed), named after all four, and saved next to the
+results (a file that does not match them is refused, never reused); the results JSON records
+the full configuration.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from dialog_env.config import EnvConfig, EpisodeConfig
 from dialog_env.evaluation import run_protocol
 from dialog_env.factory import make_world
 from dialog_env.metrics import KS, per_turn_metrics
-from dialog_env.protocol import load_protocol, make_protocol, save_protocol
+from dialog_env.protocol import load_protocol, make_protocol, protocol_filename, save_protocol
 from experiments.common import machine, plain
 
 
@@ -51,19 +52,30 @@ class Args:
     protocol_seed: int = 0
     """Seed of the (target, first candidate) list."""
     out: Path = Path("results/eval")
-    """Output folder: <out>/<agent>.json and <out>/protocol-<split>.json."""
+    """Output folder: <out>/<agent>.json and <out>/protocol-<catalog>-<split>-....json."""
     quiet: bool = False
     """No progress bars."""
 
 
+def check_args(args: Args) -> None:
+    """Refuse arguments that cannot give a result, before any work starts."""
+    if args.episodes < 1:
+        raise SystemExit(f"--episodes must be >= 1, got {args.episodes}")
+    if not args.seeds:
+        raise SystemExit("--seeds is empty; give at least one evaluation seed")
+
+
 def evaluate(args: Args, agent_factory=None) -> dict:
     """Run `args.agent` (or `agent_factory(seed)`) and write `<out>/<agent>.json`."""
+    check_args(args)
     world = make_world(args.env, progress=not args.quiet)
     split, turns = args.env.episode.split, args.env.episode.max_turns
     args.out.mkdir(parents=True, exist_ok=True)
-    proto_file = args.out / f"protocol-{split}-{args.episodes}-s{args.protocol_seed}.json"
+    proto_file = args.out / protocol_filename(world.catalog, split, args.episodes,
+                                              args.protocol_seed)
     if proto_file.exists():
-        protocol = load_protocol(proto_file, world.catalog)
+        protocol = load_protocol(proto_file, world.catalog, split=split,
+                                 n_dialogs=args.episodes)
     else:
         protocol = make_protocol(world.catalog, split, args.episodes, args.protocol_seed)
         save_protocol(protocol, proto_file)
@@ -104,6 +116,7 @@ def checkpoint_factory(path: Path, device: str):
 
 if __name__ == "__main__":
     args = tyro.cli(Args)
+    check_args(args)
     if args.checkpoint is not None:
         name, factory = checkpoint_factory(args.checkpoint, args.device)
         if args.agent == "anchor":  # the default: label results with the trained agent's name
