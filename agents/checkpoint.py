@@ -9,6 +9,10 @@ a killed write leaves a `.new-*` folder that the next save deletes; a kill betwe
 renames leaves only the `.old-*` folder, which `load_checkpoint` reads and the next save puts
 back. Every file also carries the checkpoint's id, so a folder whose files come from two
 saves (copied by hand, or read while a writer replaced it) is reported, not loaded.
+
+Loading refuses, naming the file and what is wrong: a config other than the one the caller
+`expect`s (another agent, other sizes), tensors whose names or shapes do not fit the config,
+non-finite (NaN/inf) weights or optimizer state, and optimizer state of other parameters.
 """
 
 from __future__ import annotations
@@ -161,12 +165,43 @@ def _check_same_save(file: Path, found: str | None, ident: str | None) -> None:
                          f"{META} says {ident}); this folder mixes files of two checkpoints")
 
 
+def _check_finite(file: Path, tensors: dict, what: str) -> None:
+    for name, v in tensors.items():
+        if v.is_floating_point() and not bool(torch.isfinite(v).all()):
+            raise ValueError(f"{file}: {what} tensor {name!r} holds NaN or inf values; "
+                             f"refusing a diverged checkpoint")
+
+
+def _check_config(meta_file: Path, config: AgentConfig, expect: AgentConfig) -> None:
+    found, wanted = config.to_dict(), expect.to_dict()
+    diff = [f"{k}: {found.get(k)!r} (checkpoint) vs {wanted.get(k)!r} (expected)"
+            for k in wanted if json.dumps(found.get(k)) != json.dumps(wanted.get(k))]
+    if diff:
+        raise ValueError(f"{meta_file}: checkpoint of agent {config.name!r} does not match the "
+                         f"requested agent {expect.name!r} ({'; '.join(diff[:6])})")
+
+
+def _check_shapes(weights_file: Path, agent: DialogAgent, state: dict) -> None:
+    own = agent.state_dict()
+    missing = [k for k in own if k not in state]
+    unexpected = [k for k in state if k not in own]
+    if missing or unexpected:
+        raise ValueError(f"{weights_file}: weights do not match the config "
+                         f"(missing {missing[:5]}, unexpected {unexpected[:5]})")
+    wrong = [f"{k}: {tuple(state[k].shape)} in the file, {tuple(own[k].shape)} expected"
+             for k in own if state[k].shape != own[k].shape]
+    if wrong:
+        raise ValueError(f"{weights_file}: weight shapes do not match the config "
+                         f"({'; '.join(wrong[:5])})")
+
+
 def load_checkpoint(folder: str | Path, device: str | torch.device = "cpu",
-                    optimizer: torch.optim.Optimizer | None = None
-                    ) -> tuple[DialogAgent, dict]:
+                    optimizer: torch.optim.Optimizer | None = None,
+                    expect: AgentConfig | None = None) -> tuple[DialogAgent, dict]:
     """Rebuild the agent from `checkpoint.json` and load its weights (and the optimizer's
-    state when given); returns the agent and the saved `extra`. Errors name the file and
-    what is wrong."""
+    state when given); returns the agent and the saved `extra`. With `expect`, the saved
+    config must equal it (same agent, same sizes). Errors name the file and what is
+    wrong."""
     folder = Path(folder)
     found = find_checkpoint(folder)
     if found is None:
@@ -180,18 +215,24 @@ def load_checkpoint(folder: str | Path, device: str | torch.device = "cpu",
         config = AgentConfig(**cfg)
     except (json.JSONDecodeError, KeyError, TypeError) as e:
         raise ValueError(f"{meta_file}: malformed checkpoint metadata ({e})") from e
+    if expect is not None:
+        _check_config(meta_file, config, expect)
     agent = DialogAgent.from_seed(config, 0)  # initial weights are replaced just below
     weights_file = found / MODEL
     state, weights_id = _read_tensors(weights_file, "cpu", "weights")
-    missing, unexpected = agent.load_state_dict(state, strict=False)
-    if missing or unexpected:
-        raise ValueError(f"{weights_file}: weights do not match the config "
-                         f"(missing {missing[:5]}, unexpected {unexpected[:5]})")
+    _check_shapes(weights_file, agent, state)
     _check_same_save(weights_file, weights_id, meta.get("id"))
+    _check_finite(weights_file, state, "weight")
+    agent.load_state_dict(state)
     agent.to(device)
     if optimizer is not None and "optimizer" in meta:
         opt_file = found / OPTIMIZER
         tensors, opt_id = _read_tensors(opt_file, str(device), "optimizer state")
         _check_same_save(opt_file, opt_id, meta.get("id"))
-        optimizer.load_state_dict(_unflatten_optimizer(tensors, meta["optimizer"]))
+        _check_finite(opt_file, tensors, "optimizer state")
+        try:
+            optimizer.load_state_dict(_unflatten_optimizer(tensors, meta["optimizer"]))
+        except (ValueError, KeyError, RuntimeError) as e:
+            raise ValueError(f"{opt_file}: optimizer state does not fit the optimizer's "
+                             f"parameters ({e})") from e
     return agent, meta.get("extra", {})

@@ -1,10 +1,12 @@
-"""Small helpers shared by the experiment scripts (JSON values, machine record, JSON I/O)."""
+"""Small helpers shared by the experiment scripts (JSON values, machine record, JSON I/O,
+argument parsing)."""
 
 from __future__ import annotations
 
 import dataclasses
 import json
 import platform
+import re
 import subprocess
 from dataclasses import asdict, is_dataclass
 from pathlib import Path
@@ -15,6 +17,15 @@ from dialog_env.config import EnvConfig
 def with_episode(env: EnvConfig, **changes) -> EnvConfig:
     """`env` with some episode settings changed (e.g. `split="test"`)."""
     return dataclasses.replace(env, episode=dataclasses.replace(env.episode, **changes))
+
+
+def memory_size(text: str, arg: str = "--memory-size") -> tuple[int, int]:
+    """`NxM` (memory slots x width, both >= 1) as `(N, M)`; a SystemExit naming `arg`
+    otherwise."""
+    m = re.fullmatch(r"\s*(\d+)\s*[xX]\s*(\d+)\s*", text)
+    if m is None or int(m.group(1)) < 1 or int(m.group(2)) < 1:
+        raise SystemExit(f"{arg} must look like 8x64 (slots x width, both >= 1), got {text!r}")
+    return int(m.group(1)), int(m.group(2))
 
 
 def plain(obj):

@@ -12,25 +12,32 @@ turns. `args.json` and `train_result.json` record the full configuration.
 
 Learners run in sequence; each has its own step budget. Checkpoints (safetensors + JSON)
 are written atomically to `<out>/stage<k>-<learner>/checkpoint/`; running the same command
-again resumes from the last checkpoint. TensorBoard scalars go to `<out>/tb/`. The trained
-agent is `<out>/final/`; its evaluation is `<out>/eval/<agent>.json`.
+again resumes from the last checkpoint. A resume must ask for the same training (agent,
+learners, steps, batch, lr, loss, memories, seed, env) as `<out>/args.json` records; a
+differing command is refused (use another --out) so the files never claim a training that
+did not happen. Device, evaluation and checkpoint spacing may change. TensorBoard scalars
+go to `<out>/tb/`. The trained agent is `<out>/final/`; its evaluation is
+`<out>/eval/<agent>.json`.
 """
 
 from __future__ import annotations
 
+import json
+import math
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import tyro
 
+from agents.checkpoint import find_checkpoint
 from agents.learners import LEARNERS, LearnerConfig, train
 from agents.model import LEARNED_AGENTS, DialogAgent
 from agents.policy import TorchPolicy, config_for_world, resolve_device
 from dialog_env.cache import atomic_write_json
 from dialog_env.config import EnvConfig
 from dialog_env.factory import make_world
-from experiments.common import machine, plain, with_episode
+from experiments.common import machine, memory_size, plain, with_episode
 from experiments.evaluate import Args as EvalArgs
 from experiments.evaluate import evaluate
 
@@ -79,16 +86,13 @@ def build_agent(args: Args, world) -> DialogAgent:
     if args.memories is not None:
         overrides["memories"] = args.memories
     if args.memory_size is not None:
-        try:
-            n, m = (int(x) for x in args.memory_size.lower().split("x"))
-        except ValueError:
-            raise ValueError(f"--memory-size must look like 8x64 (slots x width), got "
-                             f"{args.memory_size!r}") from None
+        n, m = memory_size(args.memory_size)
         overrides.update(slots=n, width=m)
     return DialogAgent.from_seed(config_for_world(args.agent, world, **overrides), args.seed)
 
 
-def main(args: Args) -> dict:
+def check_args(args: Args) -> None:
+    """Refuse arguments that cannot give a result, before any work starts."""
     if args.agent not in LEARNED_AGENTS:
         raise SystemExit(f"unknown agent {args.agent!r}; expected one of {LEARNED_AGENTS}")
     if len(args.learners) != len(args.steps):
@@ -97,6 +101,29 @@ def main(args: Args) -> dict:
     bad = [x for x in args.learners if x not in LEARNERS]
     if bad:
         raise SystemExit(f"unknown learners {bad}; expected {list(LEARNERS)}")
+    if not args.learners:
+        raise SystemExit("--learners is empty; give at least one learner stage")
+    if any(s < 1 for s in args.steps):
+        raise SystemExit(f"--steps must all be >= 1 (a stage of 0 steps trains nothing), "
+                         f"got {args.steps}")
+    for name, value in (("--batch", args.batch), ("--checkpoint-every", args.checkpoint_every),
+                        ("--memories", 1 if args.memories is None else args.memories)):
+        if value < 1:
+            raise SystemExit(f"{name} must be >= 1, got {value}")
+    if not (math.isfinite(args.lr) and args.lr > 0):
+        raise SystemExit(f"--lr must be a positive number, got {args.lr}")
+    if args.memory_size is not None:
+        memory_size(args.memory_size)
+    if args.eval_episodes < 0:
+        raise SystemExit(f"--eval-episodes must be >= 0, got {args.eval_episodes}")
+    if args.eval_episodes > 0 and not args.eval_seeds:
+        raise SystemExit(f"--eval-seeds is empty but --eval-episodes is {args.eval_episodes}; "
+                         f"give evaluation seeds or --eval-episodes 0")
+
+
+def main(args: Args) -> dict:
+    check_args(args)
+    check_resume(args)
     device = resolve_device(args.device)
     env = with_episode(args.env, split="train")
     turns = env.episode.max_turns
@@ -128,6 +155,46 @@ def main(args: Args) -> dict:
           (f", R@10 at turn {turns} = {result['recall@10_last']:.3f}"
            if "recall@10_last" in result else ""))
     return result
+
+
+# Arguments that change what is trained; a resume must repeat them exactly.
+TRAINING_ARGS = ("agent", "learners", "steps", "batch", "lr", "loss", "memories",
+                 "memory_size", "seed", "env")
+
+
+def _flat(value, prefix: str) -> dict:
+    if isinstance(value, dict):
+        return {k: v for key, sub in value.items() for k, v in _flat(sub, f"{prefix}.{key}")
+                .items()}
+    return {prefix: value}
+
+
+def check_resume(args: Args) -> None:
+    """When `args.out` holds checkpoints, refuse (before anything is written) unless its
+    `args.json` records the same training as `args`."""
+    folders = [d / "checkpoint" for d in sorted(args.out.glob("stage*-*"))]
+    found = [d for d in [*folders, args.out / "final"] if find_checkpoint(d) is not None]
+    if not found:
+        return
+    recorded = args.out / "args.json"
+    if not recorded.exists():
+        raise SystemExit(f"{args.out} holds checkpoints ({found[0]}) but no args.json, so "
+                         f"what they were trained with is unknown; use another --out")
+    try:
+        old = json.loads(recorded.read_text())
+    except json.JSONDecodeError as e:
+        raise SystemExit(f"{recorded}: not valid JSON ({e}); use another --out") from None
+    new = json.loads(json.dumps(plain(args)))
+    old_flat = {k: v for name in TRAINING_ARGS for k, v in _flat(old.get(name), name).items()}
+    new_flat = {k: v for name in TRAINING_ARGS for k, v in _flat(new.get(name), name).items()}
+    diff = [f"--{k.replace('_', '-')}: {old_flat.get(k, '(not recorded)')!r} -> "
+            f"{new_flat.get(k, '(not given)')!r}"
+            for k in dict.fromkeys([*old_flat, *new_flat]) if old_flat.get(k) != new_flat.get(k)]
+    if diff:
+        raise SystemExit(f"{args.out} holds a run trained with other arguments; resuming would "
+                         f"mix two trainings. Differences (recorded -> requested): "
+                         f"{'; '.join(diff)}. Repeat the recorded arguments or use another "
+                         f"--out")
 
 
 if __name__ == "__main__":

@@ -9,11 +9,14 @@ A stage whose checkpoint reached its step budget is skipped on resume; a partial
 continues from its last checkpoint; batches depend only on (seed, stage, step), so a
 resumed run trains on exactly the batches an uninterrupted run would. Every random draw of
 a step comes from that step's own torch generator: `train` never touches global random
-state.
+state. A checkpoint is resumed only when it was written for the same agent config, learner,
+stage settings (all but `checkpoint_every`) and seed; otherwise `train` refuses, naming the
+checkpoint and the differences, before it loads anything.
 """
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Sequence
 from dataclasses import asdict
@@ -22,12 +25,42 @@ from pathlib import Path
 import torch
 from tqdm.auto import tqdm
 
-from agents.checkpoint import find_checkpoint, load_checkpoint, save_checkpoint
+from agents.checkpoint import META, find_checkpoint, load_checkpoint, save_checkpoint
 from agents.learners.base import LearnerConfig
 from agents.learners.callbacks import Callback
 from agents.learners.registry import make_learner
 from agents.model import DialogAgent
 from dialog_env.world import DialogWorld
+
+
+def check_stages(stages: list[tuple[str, LearnerConfig]]) -> None:
+    """Budgets that can train something: steps, batch and checkpoint spacing >= 1."""
+    if not stages:
+        raise ValueError("train: no learner stages given")
+    for k, (name, cfg) in enumerate(stages):
+        for field in ("steps", "batch", "turns", "checkpoint_every"):
+            if getattr(cfg, field) < 1:
+                raise ValueError(f"stage {k} ({name}): {field} must be >= 1, got "
+                                 f"{getattr(cfg, field)}")
+
+
+def check_resumable(found: Path, name: str, cfg: LearnerConfig, seed: int) -> None:
+    """Refuse a stage checkpoint written by another learner, stage settings or seed."""
+    try:
+        meta = json.loads((found / META).read_text()).get("extra", {})
+    except (OSError, ValueError, AttributeError):
+        return  # load_checkpoint reports an unreadable checkpoint.json
+    saved = meta.get("config", {})
+    diff = [f"{k}: {saved[k]!r} (checkpoint) vs {v!r} (requested)"
+            for k, v in asdict(cfg).items() if k != "checkpoint_every" and k in saved
+            and saved[k] != v]
+    if meta.get("learner_name", name) != name:
+        diff.insert(0, f"learner: {meta['learner_name']!r} vs {name!r}")
+    if meta.get("seed", seed) != seed:
+        diff.append(f"seed: {meta['seed']!r} vs {seed!r}")
+    if diff:
+        raise ValueError(f"{found / META}: cannot resume this stage with other settings "
+                         f"({'; '.join(diff)}); train into another folder")
 
 
 def train(agent: DialogAgent, world: DialogWorld, stages: list[tuple[str, LearnerConfig]],
@@ -38,6 +71,7 @@ def train(agent: DialogAgent, world: DialogWorld, stages: list[tuple[str, Learne
     raises `StopTraining` stops the run (it propagates to the caller)."""
     from torch.utils.tensorboard import SummaryWriter
 
+    check_stages(stages)
     out = Path(out)
     device = torch.device(device)
     agent.to(device)
@@ -50,8 +84,10 @@ def train(agent: DialogAgent, world: DialogWorld, stages: list[tuple[str, Learne
             ckpt = out / f"stage{k}-{name}" / "checkpoint"
             opt = torch.optim.Adam(agent.parameters(), lr=cfg.lr)
             start, history, prior_seconds = 0, [], 0.0
-            if find_checkpoint(ckpt) is not None:
-                loaded, extra = load_checkpoint(ckpt, device, opt)
+            found = find_checkpoint(ckpt)
+            if found is not None:
+                check_resumable(found, name, cfg, seed)
+                loaded, extra = load_checkpoint(ckpt, device, opt, expect=agent.config)
                 agent.load_state_dict(loaded.state_dict())
                 start, history = extra["step"], extra.get("history", [])
                 prior_seconds = extra.get("seconds", 0.0)
@@ -83,7 +119,7 @@ def train(agent: DialogAgent, world: DialogWorld, stages: list[tuple[str, Learne
                 if (step + 1) % cfg.checkpoint_every == 0 or step + 1 == cfg.steps:
                     save_checkpoint(ckpt, agent, opt, {
                         "step": step + 1, "stage": k, "learner_name": name,
-                        "history": history, "config": asdict(cfg),
+                        "history": history, "config": asdict(cfg), "seed": seed,
                         "seconds": prior_seconds + time.perf_counter() - t0,
                         "learner": learner.state_dict()})
                     learner.on_checkpoint(agent)
