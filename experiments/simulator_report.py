@@ -108,9 +108,18 @@ def reference_files(paths: list[Path]) -> list[Path]:
 
 
 def main(args: Args) -> dict:
+    # The sim-vs-real classifier needs held-out captions of both kinds: at least 10 samples.
+    for name, value, least in (("--samples", args.samples, 10), ("--n-items", args.n_items, 2)):
+        if value < least:
+            raise SystemExit(f"{name} must be >= {least}, got {value}")
+    files = reference_files(args.reference)
+    real = read_reference_captions(files)  # read first: a useless reference fails fast
+    if not real:
+        raise SystemExit(f"no reference captions in {[str(f) for f in files]} (expected Fashion "
+                         f"IQ cap.*.json lists of {{'captions': [...]}} or Shoes "
+                         f"relative_captions lists of {{'RelativeCaption': ...}})")
     feedback = sample_captions(args.samples, args.lexicon, args.n_items, args.seed)
     texts = [f.text for f in feedback]
-    real = read_reference_captions(reference_files(args.reference))
     s, r = caption_statistics(texts), caption_statistics(real)
     modes = Counter(f.mode for f in feedback)
     described = [f for f in feedback if f.mode in ("direct", "comparative", "mixed")]

@@ -27,10 +27,10 @@ from pathlib import Path
 import numpy as np
 import tyro
 
-from dialog_env.cache import atomic_write_json, atomic_write_text
+from dialog_env.cache import atomic_write_json
 from dialog_env.config import EnvConfig
-from experiments.common import with_episode
-from experiments.summary import ci_cell
+from experiments.common import memory_size, with_episode
+from experiments.suite_report import write_report
 
 AGENTS = ("guo-gru", "fiq-gru", "fiq-gru-attention", "st-avg", "st-ewma", "st-lstm",
           "fashionntm", "vanilla-ntm")
@@ -175,7 +175,7 @@ def _specs(args: Args, protocol: Path, threads: int) -> list[dict]:
                           "run_dir": str(args.out / "runs" / f"{agent}-s{seed}")})
     for c in args.memories:
         for size in args.memory_sizes:
-            n, m = (int(x) for x in size.split("x"))
+            n, m = memory_size(size, "--memory-sizes")
             label = f"fashionntm-C{c}-{size}"
             specs.append({**base, "steps": args.sweep_steps or args.steps, "label": label,
                           "agent": "fashionntm", "seed": args.seeds[0],
@@ -192,13 +192,11 @@ def _cost(spec: dict) -> float:
     return 1.0 + c * (o.get("slots", 8) * o.get("width", 64)) ** 0.5 / 16
 
 
-def main(args: Args) -> dict:
-    from agents import make_reference_agent
-    from dialog_env.evaluation import run_protocol
-    from dialog_env.factory import make_world
-    from dialog_env.metrics import per_turn_metrics
-    from dialog_env.protocol import load_protocol, make_protocol, save_protocol
-    from experiments.common import machine, plain
+def check_args(args: Args) -> None:
+    """Refuse arguments that cannot give a result, before any work starts."""
+    from agents import REFERENCE_AGENTS
+    from agents.learners import LEARNERS
+    from agents.model import LEARNED_AGENTS
 
     if len(args.learners) != len(args.steps) or (
             args.sweep_steps is not None and len(args.sweep_steps) != len(args.learners)):
@@ -206,13 +204,49 @@ def main(args: Args) -> dict:
                          f"{len(args.steps)} (and --sweep-steps "
                          f"{None if args.sweep_steps is None else len(args.sweep_steps)}); "
                          f"give one step budget per stage")
+    for name, known, values in (("--agents", LEARNED_AGENTS, args.agents),
+                                ("--reference", REFERENCE_AGENTS, args.reference),
+                                ("--learners", tuple(LEARNERS), args.learners)):
+        bad = [v for v in values if v not in known]
+        if bad:
+            raise SystemExit(f"{name}: unknown {bad}; expected some of {list(known)}")
+    for name, value, least in (("--workers", args.workers, 1), ("--threads", args.threads, 0),
+                               ("--batch", args.batch, 1), ("--episodes", args.episodes, 1)):
+        if value < least:
+            raise SystemExit(f"{name} must be >= {least}, got {value}")
+    for name, steps in (("--steps", args.steps), ("--sweep-steps", args.sweep_steps or [])):
+        if any(s < 1 for s in steps):
+            raise SystemExit(f"{name} must all be >= 1, got {steps}")
+    if not args.seeds:
+        raise SystemExit("--seeds is empty; give at least one training seed")
+    if args.memories and any(c < 1 for c in args.memories):
+        raise SystemExit(f"--memories must all be >= 1, got {args.memories}")
+    for size in args.memory_sizes:
+        memory_size(size, "--memory-sizes")
+
+
+def main(args: Args) -> dict:
+    from agents import make_reference_agent
+    from dialog_env.evaluation import run_protocol
+    from dialog_env.factory import make_world
+    from dialog_env.metrics import per_turn_metrics
+    from dialog_env.protocol import (
+        load_protocol,
+        make_protocol,
+        protocol_filename,
+        save_protocol,
+    )
+    from experiments.common import machine, plain
+
+    check_args(args)
     turns = args.env.episode.max_turns
     args.out.mkdir(parents=True, exist_ok=True)
     world = make_world(with_episode(args.env, split="test"),
                        progress=not args.quiet)  # builds the cache
-    protocol_file = args.out / f"protocol-test-{args.episodes}.json"
+    protocol_file = args.out / protocol_filename(world.catalog, "test", args.episodes)
     if protocol_file.exists():
-        protocol = load_protocol(protocol_file, world.catalog)
+        protocol = load_protocol(protocol_file, world.catalog, split="test",
+                                 n_dialogs=args.episodes)
     else:
         protocol = make_protocol(world.catalog, "test", args.episodes, seed=0)
         save_protocol(protocol, protocol_file)
@@ -275,132 +309,6 @@ def main(args: Args) -> dict:
     atomic_write_json(args.out / "summary.json", summary)
     write_report(args, results, wall)
     return summary
-
-
-def write_report(args: Args, results: dict[str, dict], wall: float) -> None:
-    from experiments.plot import plot
-
-    main_rows = [r for r in results.values() if "-C" not in r["agent"]]
-    last = turns = args.env.episode.max_turns
-    early = [t for t in (1, 3, 5) if t < last]  # early-turn columns
-    wall_text = (f" Suite wall time {wall / 60:.1f} min with {args.workers} worker(s)."
-                 if np.isfinite(wall) else "")
-    lines = [
-        f"# {args.title}", "",
-        f"{args.episodes} test dialogs per training seed, {turns} turns, "
-        f"{args.env.catalog.n_items:,} items; learners {' then '.join(args.learners)} "
-        f"({' + '.join(map(str, args.steps))} steps, batch {args.batch}). Recall@K in %, "
-        f"95% bootstrap CIs over all dialogs of all seeds; `R@10 per seed` shows the spread "
-        f"across training seeds. `oracle-attributes` cheats (reads structured mentions)."
-        f"{wall_text}", "",
-        f"| agent | R@1 t{last} | R@5 t{last} | R@8 t{last} | R@10 t{last} | R@50 t{last} | "
-        f"mean(R@5,R@8) t{last} | "
-        + "".join(f"R@10 t{t} | " for t in early) + "R@10 per seed | "
-        "trained on | s/step | ms/dialog (batch 256) |",
-        "|---|" + "---:|" * (7 + len(early)) + "---|---:|---:|",
-    ]
-    for r in main_rows:
-        p = r["metrics"]["per_turn"]
-        fnt = 50 * (p["recall@5"]["mean"][last] + p["recall@8"]["mean"][last])
-        seeds = " / ".join(f"{100 * x:.1f}" for x in r.get("recall@10_last_per_seed", []))
-        sps = f"{r['seconds_per_step']:.2f}" if "seconds_per_step" in r else ""
-        lines.append(
-            f"| {r['agent']} | {ci_cell(p['recall@1'], last)} | {ci_cell(p['recall@5'], last)} | "
-            f"{ci_cell(p['recall@8'], last)} | {ci_cell(p['recall@10'], last)} | "
-            f"{ci_cell(p['recall@50'], last)} | {fnt:.1f} | "
-            + "".join(f"{ci_cell(p['recall@10'], t)} | " for t in early) + f"{seeds} | "
-            f"{r.get('device', '')} | {sps} | "
-            f"{1000 * r['inference_seconds_per_dialog']:.2f} |")
-    timing = sorted({r.get("timing_device", "") for r in main_rows if "seconds_per_step" in r})
-    lines += ["", f"Inference times measured on: {', '.join(timing) or 'the training device'}."]
-    lines += ["", *comparisons(results, last), *saturation(results, last)]
-    sweep = [r for r in results.values() if "-C" in r["agent"]]
-    if sweep:
-        lines += ["", "FashionNTM memories (Figure 8): mean of R@5 and R@8 at the last turn "
-                      "vs inference time of one dialog alone (batch 1, all turns).", "",
-                  "| C | memory | mean(R@5,R@8) | R@10 | ms per dialog (batch 1) | "
-                  "parameters |",
-                  "|---:|---|---:|---:|---:|---:|"]
-        for r in sweep:
-            p = r["metrics"]["per_turn"]
-            o = r["overrides"]
-            lines.append(f"| {o['memories']} | {o['slots']}x{o['width']} | "
-                         f"{50 * (p['recall@5']['mean'][last] + p['recall@8']['mean'][last]):.1f}"
-                         f" | {ci_cell(p['recall@10'], last)} | "
-                         f"{1000 * r['latency_seconds_per_dialog']:.2f} | "
-                         f"{r['parameters']:,} |")
-        plot_memories(sweep, args.out / "memories_vs_time.png", last)
-    atomic_write_text(args.out / "summary.md", "\n".join(lines) + "\n")
-    plot([args.out / "eval" / f"{r['agent']}.json" for r in main_rows],
-         args.out / "recall_vs_turn.png", k=10, title=args.title)
-    print("\n".join(lines))
-
-
-def comparisons(results: dict[str, dict], last: int) -> list[str]:
-    """Plain statements of where fashionntm does or does not beat st-lstm and guo-gru."""
-    out = []
-    if "fashionntm" not in results:
-        return out
-    f = results["fashionntm"]["metrics"]["per_turn"]["recall@10"]
-    for other in ("st-lstm", "guo-gru", "anchor"):
-        if other not in results:
-            continue
-        o = results[other]["metrics"]["per_turn"]["recall@10"]
-        diff = 100 * (f["mean"][last] - o["mean"][last])
-        if f["lo"][last] > o["hi"][last]:
-            verdict = "beats"
-        elif f["hi"][last] < o["lo"][last]:
-            verdict = "is beaten by"
-        else:
-            verdict = "is not distinguishable from (95% CIs overlap)"
-        out.append(f"- fashionntm {verdict} {other} at R@10, turn {last}: "
-                   f"{100 * f['mean'][last]:.1f} vs {100 * o['mean'][last]:.1f} "
-                   f"({diff:+.1f} points).")
-    return out
-
-
-def saturation(results: dict[str, dict], last: int, level: float = 0.95) -> list[str]:
-    """Say so when the learned agents all but solve the last turn (the table's differences
-    then live in the early turns)."""
-    learned = [r for r in results.values() if "recall@10_last_per_seed" in r
-               and "-C" not in r["agent"]]
-    finals = [r["metrics"]["per_turn"]["recall@10"]["mean"][last] for r in learned]
-    if not finals or min(finals) < level:
-        return []
-    return [f"- Every learned agent reaches R@10 >= {100 * min(finals):.1f}% by turn {last}: "
-            f"with ground-truth attributes in the item space and noise-free feedback the "
-            f"default task saturates; the agents differ at turns 1-5 (columns t1, t3, t5)."]
-
-
-def plot_memories(sweep: list[dict], path: Path, last: int) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from dialog_env.cache import atomic_write
-
-    fig, ax = plt.subplots(figsize=(5.5, 4))
-    sizes = sorted({f"{r['overrides']['slots']}x{r['overrides']['width']}" for r in sweep})
-    for size in sizes:
-        rows = sorted((r for r in sweep
-                       if f"{r['overrides']['slots']}x{r['overrides']['width']}" == size),
-                      key=lambda r: r["overrides"]["memories"])
-        x = [1000 * r["latency_seconds_per_dialog"] for r in rows]
-        p = [r["metrics"]["per_turn"] for r in rows]
-        y = [50 * (q["recall@5"]["mean"][last] + q["recall@8"]["mean"][last]) for q in p]
-        ax.plot(x, y, marker="o", label=f"memory {size}")
-        for r, xi, yi in zip(rows, x, y):
-            ax.annotate(f"C={r['overrides']['memories']}", (xi, yi), fontsize=8,
-                        textcoords="offset points", xytext=(4, 4))
-    ax.set(xlabel="inference time per dialog, batch 1 (ms)",
-           ylabel=f"mean(R@5, R@8) at turn {last}",
-           title="fashionntm: recall vs time (cf. FashionNTM Fig. 8)")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    atomic_write(path, lambda p_: fig.savefig(p_, dpi=110, format="png"))
-    plt.close(fig)
 
 
 if __name__ == "__main__":

@@ -1,16 +1,21 @@
 """Paste generated result files into README.md.
 
-Each block `<!-- BEGIN GENERATED: path -->` ... `<!-- END GENERATED -->` in README.md is
+Each block `<!-- BEGIN GENERATED: path -->` ... `<!-- END GENERATED -->` in the README is
 replaced by the current content of `path` (a markdown file written by an experiment
-script), so the README's tables are never typed by hand.
+script), so the README's tables are never typed by hand. Paths are relative to the working
+directory.
 
     python -m experiments.update_readme
+    python -m experiments.update_readme --readme docs/README.md
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
+
+import tyro
 
 from dialog_env.cache import atomic_write_text
 
@@ -18,7 +23,17 @@ BLOCK = re.compile(r"(<!-- BEGIN GENERATED: (?P<path>[^ ]+) -->\n)(?P<body>.*?)"
                    r"(<!-- END GENERATED -->)", re.S)
 
 
+@dataclass
+class Args:
+    """Refresh the generated blocks of a README."""
+
+    readme: Path = Path("README.md")
+    """The README whose generated blocks are refreshed (rewritten in place)."""
+
+
 def update(readme: Path = Path("README.md")) -> list[str]:
+    if not readme.is_file():
+        raise FileNotFoundError(f"--readme {readme}: no such file")
     text = readme.read_text()
     used: list[str] = []
 
@@ -34,5 +49,5 @@ def update(readme: Path = Path("README.md")) -> list[str]:
 
 
 if __name__ == "__main__":
-    for p in update():
+    for p in update(tyro.cli(Args).readme):
         print("pasted", p)
