@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+from dialog_env.cache import atomic_save_npy
 from dialog_env.features import PixelPCA, extract_features, feature_cache_path, make_extractor
 
 
@@ -43,7 +44,9 @@ def test_attribute_features_and_errors(small_catalog):
 def test_wrong_shape_cache_file_is_reported(small_catalog):
     ex = PixelPCA(dim=16, grid=8)
     path = feature_cache_path(small_catalog, ex)
-    np.save(path, np.zeros((3, 16), np.float32))
+    source = {"catalog": small_catalog.name,
+              "content_hash": small_catalog.meta["content_hash"]}
+    atomic_save_npy(path, np.zeros((3, 16), np.float32), derived_from=source)
     with pytest.raises(ValueError, match="cached features have shape"):
         extract_features(small_catalog, ex, progress=False)
     path.unlink()
