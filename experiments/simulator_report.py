@@ -1,10 +1,12 @@
-"""Caption statistics of the template shopper next to real relative captions.
+"""Caption statistics of a shopper next to real relative captions.
 
     python -m experiments.simulator_report --reference ../shared/data/fashioniq/captions
+    python -m experiments.simulator_report --env.shopper.template.lexicon test
 
-Samples captions from random (target, shown item of the same category) pairs of the
-embedded catalog and prints: length histogram, mean/std/max, the word-family shares
-(colour name, comparative word, "and"/"with", negation), mode shares, single vs
+Samples captions of the configured shopper (`--env.shopper.*`, any registered shopper,
+through the shopper contract) from random (target, shown item of the same category) pairs
+of the catalog (`--env.catalog.*`) and prints: length histogram, mean/std/max, the
+word-family shares (colour name, comparative word, "and"/"with", negation), mode shares, single vs
 compositional, vocabulary size — for the simulator and for the reference files — plus the
 Jensen-Shannon divergence of the two length histograms and the held-out accuracy of a
 bag-of-words logistic regression trained to tell simulated from real captions (50% means
@@ -23,13 +25,15 @@ import tyro
 
 from dialog_env.cache import atomic_write_json, atomic_write_text
 from dialog_env.catalog.store import load_synthetic
+from dialog_env.config import EnvConfig
+from simulators.base import Feedback
 from simulators.caption_stats import (
     SHARES,
     caption_statistics,
     js_divergence,
     read_reference_captions,
 )
-from simulators.template import TemplateConfig, TemplateSimulator
+from simulators.registry import make_shopper
 
 # Fashion IQ, Table 2 (200 captions analysed by the authors).
 FASHION_IQ_TABLE2 = {"direct": 0.49, "comparative": 0.32, "mixed": 0.19, "single": 0.305,
@@ -46,30 +50,36 @@ class Args:
     Only `*train*` files are used from a folder."""
     samples: int = 10_000
     """Simulated captions."""
-    lexicon: str = "train"
-    """Shopper lexicon."""
-    n_items: int = 10_000
-    """Catalog size."""
+    env: EnvConfig = field(default_factory=EnvConfig)
+    """The environment: its catalog and shopper (with the shopper's settings) are used."""
     seed: int = 0
     """Sampling seed."""
     out: Path = Path("results/simulator")
     """Output folder (report.md, report.json)."""
 
 
-def sample_captions(n: int, lexicon: str, n_items: int, seed: int):
-    catalog = load_synthetic(n_items, seed=0, render=False, progress=False)
-    sim = TemplateSimulator.for_catalog(catalog, TemplateConfig(lexicon=lexicon))
+def sample_captions(n: int, env: EnvConfig, seed: int, batch: int = 1000) -> list[Feedback]:
+    """The first captions of `n` dialogs of `env`'s shopper: random targets, each shown an
+    item of its own category; dialog k's shopper draws from a generator seeded (seed, k)."""
+    c = env.catalog
+    catalog = load_synthetic(c.n_items, c.seed, render=False, progress=False)
+    shopper = make_shopper(catalog, env.shopper)
     rng = np.random.default_rng(seed)
-    by_cat = [catalog.indices(category=c) for c in catalog.categories]
-    out = []
-    for _ in range(n):
-        t = int(rng.integers(len(catalog)))
+    by_cat = [catalog.indices(category=k) for k in catalog.categories]
+    targets = rng.integers(0, len(catalog), n)
+    shown = np.empty(n, dtype=np.int64)
+    for i, t in enumerate(targets.tolist()):
         pool = by_cat[catalog.category[t]]
-        c = t
-        while c == t:
-            c = int(pool[rng.integers(len(pool))])
-        sim.reset(t, rng)
-        out.append(sim.feedback(c, ()))
+        shown[i] = pool[(np.searchsorted(pool, t) + 1 + rng.integers(len(pool) - 1))
+                        % len(pool)]  # any other item of the category
+    out: list[Feedback] = []
+    for lo in range(0, n, batch):
+        rows = np.arange(min(n, lo + batch) - lo)
+        dialogs = shopper.dialogs(len(rows), 0)
+        dialogs.start(rows, targets[lo:lo + len(rows)],
+                      [np.random.default_rng([seed, lo + k]) for k in rows.tolist()])
+        dialogs.answer(rows, shown[lo:lo + len(rows)])
+        out += [dialogs.feedback(i)[0] for i in rows.tolist()]
     return out
 
 
@@ -109,16 +119,15 @@ def reference_files(paths: list[Path]) -> list[Path]:
 
 def main(args: Args) -> dict:
     # The sim-vs-real classifier needs held-out captions of both kinds: at least 10 samples.
-    for name, value, least in (("--samples", args.samples, 10), ("--n-items", args.n_items, 2)):
-        if value < least:
-            raise SystemExit(f"{name} must be >= {least}, got {value}")
+    if args.samples < 10:
+        raise SystemExit(f"--samples must be >= 10, got {args.samples}")
     files = reference_files(args.reference)
     real = read_reference_captions(files)  # read first: a useless reference fails fast
     if not real:
         raise SystemExit(f"no reference captions in {[str(f) for f in files]} (expected Fashion "
                          f"IQ cap.*.json lists of {{'captions': [...]}} or Shoes "
                          f"relative_captions lists of {{'RelativeCaption': ...}})")
-    feedback = sample_captions(args.samples, args.lexicon, args.n_items, args.seed)
+    feedback = sample_captions(args.samples, args.env, args.seed)
     texts = [f.text for f in feedback]
     s, r = caption_statistics(texts), caption_statistics(real)
     modes = Counter(f.mode for f in feedback)
@@ -132,9 +141,11 @@ def main(args: Args) -> dict:
     report = {"simulator": s, "reference": r, "reference_files": len(real),
               "modes": sim_modes, "single": single, "negation_mentions": negated,
               "js_length": js, "classifier_accuracy": acc, "table2": FASHION_IQ_TABLE2,
-              "args": {k: str(v) for k, v in vars(args).items()}}
+              "env": args.env.to_dict(), "samples": args.samples, "seed": args.seed,
+              "reference_paths": [str(p) for p in args.reference]}
     lines = [
-        f"Template shopper ({args.samples:,} captions, lexicon `{args.lexicon}`) vs "
+        f"Shopper `{args.env.shopper.name}` ({args.samples:,} captions, lexicon "
+        f"`{args.env.shopper.template.lexicon}`, {args.env.catalog.n_items:,} items) vs "
         f"{len(real):,} reference captions.", "",
         "| statistic | simulator | reference | difference |", "|---|---:|---:|---:|",
         f"| length mean (sd) | {s['length_mean']:.2f} ({s['length_std']:.2f}) | "

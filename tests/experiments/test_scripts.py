@@ -120,3 +120,15 @@ def test_suite_refuses_mismatched_stage_budgets(tmp_path):
     with pytest.raises(SystemExit, match="2 stages but --steps has 1"):
         run_script("suite", "--learners", "supervised", "reinforce", "--steps", "1",
                    "--out", str(tmp_path))
+
+
+def test_simulator_report_samples_the_configured_shopper(tmp_path):
+    ref = tmp_path / "cap.dress.train.json"
+    ref.write_text(json.dumps([{"target": "a", "candidate": "b",
+                                "captions": ["is darker and longer", "has no sleeves"]}] * 40))
+    run_script("simulator_report", "--reference", str(ref), "--samples", "60", *SMALL,
+               "--env.shopper.template.lexicon", "test", "--out", str(tmp_path / "out"))
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert report["env"]["shopper"]["template"]["lexicon"] == "test"
+    assert report["reference_files"] == 80 and 0.0 <= report["classifier_accuracy"] <= 1.0
+    assert "lexicon `test`" in (tmp_path / "out" / "report.md").read_text()
