@@ -6,8 +6,7 @@ requests, a negation, a fallback negation, a repeat, and the silent hue of a com
 `lead_with_is` then apply the structural rules. The caption builder (`compose`) calls them
 for its one caption; the array path (`assemble`) sends each row's planned entries and
 "is" clauses, packed into one integer key, through them once per distinct key
-(`ClauseOrders`), so a batch follows the same rules at the cost of a dict look-up per
-distinct kind of caption.
+(`ClauseOrders`), so a batch follows the same rules at the cost of a binary search.
 """
 
 from __future__ import annotations
@@ -61,11 +60,16 @@ def lead_with_is(entries: tuple[int, ...], says_is: Container[int]) -> tuple[int
 
 
 class ClauseOrders:
-    """`keep` then `lead_with_is` for a batch, through a memo of distinct rows."""
+    """`keep` then `lead_with_is` for a batch: each row's planned entries and "is" clauses
+    packed into one integer key; each distinct key goes through the rules once, and rows
+    find their key's result by a binary search over the keys seen so far."""
 
     def __init__(self) -> None:
-        self._rows: dict[int, tuple[int, ...]] = {}
         self._bits = 1 << np.arange(N_ENTRIES + N_SPOKEN, dtype=np.int64)
+        self._keys = np.zeros(0, dtype=np.int64)  # (k,) sorted
+        self._orders = np.zeros((0, MAX_SPOKEN), dtype=np.int64)  # (k, MAX_SPOKEN)
+        self._kept = np.zeros((0, N_ENTRIES), dtype=bool)  # (k, N_ENTRIES)
+        self._learn(np.zeros(1, dtype=np.int64))  # nothing planned (canned answers)
 
     def __call__(self, planned: np.ndarray, is_verb: np.ndarray
                  ) -> tuple[np.ndarray, np.ndarray]:
@@ -73,19 +77,27 @@ class ClauseOrders:
         `(n, N_SPOKEN)` bool: which say "is". Returns the spoken entries in saying order
         `(n, MAX_SPOKEN)` (padded with N_SPOKEN) and the entries kept `(n, N_ENTRIES)`."""
         flags = np.concatenate([planned, is_verb & planned[:, :N_SPOKEN]], axis=1)
-        keys, inverse = np.unique(flags @ self._bits, return_inverse=True)  # (k,), (n,)
-        rows = np.array([self._row(key) for key in keys.tolist()])  # (k, MAX_SPOKEN + N_ENTRIES)
-        got = rows[inverse.reshape(-1)]
-        return got[:, :MAX_SPOKEN], got[:, MAX_SPOKEN:].astype(bool)
+        key = flags @ self._bits  # (n,)
+        at = np.searchsorted(self._keys, key)  # (n,)
+        known = self._keys[np.minimum(at, len(self._keys) - 1)] == key
+        if not known.all():
+            self._learn(np.unique(key[~known]))
+            at = np.searchsorted(self._keys, key)
+        return self._orders[at], self._kept[at]
 
-    def _row(self, key: int) -> tuple[int, ...]:
-        got = self._rows.get(key)
-        if got is None:
+    def _learn(self, keys: np.ndarray) -> None:
+        """Add the results of new `keys` to the sorted tables."""
+        orders, kept = [], []
+        for key in keys.tolist():
             says_is = {e for e in range(N_SPOKEN) if key >> (N_ENTRIES + e) & 1}
-            kept = keep(tuple(e for e in SAYING_ORDER if key >> e & 1))
-            order = spoken(lead_with_is(kept, says_is))
+            entries = keep(tuple(e for e in SAYING_ORDER if key >> e & 1))
+            order = spoken(lead_with_is(entries, says_is))
             if len(order) > MAX_SPOKEN:
                 raise ValueError(f"{len(order)} clauses to say, at most {MAX_SPOKEN} fit")
-            got = self._rows[key] = tuple(order + [N_SPOKEN] * (MAX_SPOKEN - len(order))) \
-                + tuple(int(e in kept) for e in range(N_ENTRIES))
-        return got
+            orders.append(order + [N_SPOKEN] * (MAX_SPOKEN - len(order)))
+            kept.append([e in entries for e in range(N_ENTRIES)])
+        all_keys = np.concatenate([self._keys, keys])
+        by_key = np.argsort(all_keys)
+        self._keys = all_keys[by_key]
+        self._orders = np.concatenate([self._orders, np.array(orders, dtype=np.int64)])[by_key]
+        self._kept = np.concatenate([self._kept, np.array(kept, dtype=bool)])[by_key]
