@@ -64,12 +64,15 @@ class FashionDialogVecEnv(VecEnv):
     as `gym.make("FashionDialog-v0").reset(seed=s + i)`.
 
     Do not let `VecNormalize` normalise the caption token ids: use `vec_normalize(venv)`,
-    which normalises only the float features (`norm_obs_keys`)."""
+    which normalises only the float features (`norm_obs_keys`). With
+    `observation="flat"` (one float32 Box: bag of words, features, attributes, turn) use
+    `PPO("MlpPolicy", venv)` without the caption extractor."""
 
     def __init__(self, num_envs: int, **kwargs):
         from dialog_env.factory import make_core
 
-        self.core = make_core(num_envs, with_infos=False, **kwargs)
+        # SB3 wants per-env dicts of python numbers; they are built here (`_info`).
+        self.core = make_core(num_envs, **{**kwargs, "info": None})
         self.render_mode = None
         super().__init__(num_envs, self.core.observation_space(), self.core.action_space())
         self._actions: np.ndarray | None = None
@@ -96,7 +99,9 @@ class FashionDialogVecEnv(VecEnv):
         ended = np.flatnonzero(done)
         if len(ended):
             for i in ended.tolist():
-                infos[i]["terminal_observation"] = {k: v[i].copy() for k, v in obs.items()}
+                infos[i]["terminal_observation"] = (
+                    obs[i].copy() if isinstance(obs, np.ndarray) else
+                    {k: v[i].copy() for k, v in obs.items()})
                 infos[i]["TimeLimit.truncated"] = bool(trunc[i] and not term[i])
             obs, _ = self.core.reset(rows=ended, seeds=[None] * len(ended))
         return obs, rew.astype(np.float32), done, infos
@@ -120,7 +125,10 @@ class FashionDialogVecEnv(VecEnv):
 
 
 def vec_normalize(venv: VecEnv, **kwargs) -> VecNormalize:
-    """`VecNormalize` that normalises the float features only, never the token ids."""
+    """`VecNormalize` that normalises the float features only, never the token ids (a
+    flat observation, all floats, is normalised as a whole)."""
+    if not isinstance(venv.observation_space, gym.spaces.Dict):
+        return VecNormalize(venv, **kwargs)
     keys = [k for k, s in venv.observation_space.spaces.items()
             if np.issubdtype(s.dtype, np.floating)]
     return VecNormalize(venv, norm_obs_keys=keys, **kwargs)

@@ -26,11 +26,13 @@ import gymnasium as gym
 import numpy as np
 from gymnasium.utils import seeding
 
+from dialog_env import observations as layouts
 from dialog_env.checks import as_int
 from dialog_env.config import EpisodeConfig
+from dialog_env.infos import dialog_infos
 from dialog_env.options import indices, reset_options
 from dialog_env.queries import real_array
-from dialog_env.rewards import RewardConfig, RewardFn, rank_percentile
+from dialog_env.rewards import RewardConfig, RewardFn
 from dialog_env.world import DialogWorld
 from simulators.base import Feedback
 
@@ -38,15 +40,15 @@ PAD = 0
 
 
 class BatchedDialogs:
-    """B dialogs sharing one `DialogWorld`. `episode` sets the split, turn budget and
-    observations; `reward` is the reward function (default: `RewardConfig()`, the change
-    of the target's rank percentile plus a success bonus); with `with_infos=False`, reset
-    and step return None per dialog instead of info dicts (learners read the core's
-    arrays directly)."""
+    """B dialogs sharing one `DialogWorld`. `episode` sets the split, turn budget,
+    observations (`observation="dict"|"flat"`, `dialog_env.observations`) and infos
+    (`info="numeric"|"full"|None`, `dialog_env.infos`; with None, reset and step return
+    None per dialog: learners read the core's arrays directly); `reward` is the reward
+    function (default: `RewardConfig()`, the change of the target's rank percentile plus a
+    success bonus)."""
 
     def __init__(self, world: DialogWorld, batch_size: int,
-                 episode: EpisodeConfig | None = None, reward: RewardFn | None = None,
-                 with_infos: bool = True):
+                 episode: EpisodeConfig | None = None, reward: RewardFn | None = None):
         episode = episode or EpisodeConfig()
         if not isinstance(world, DialogWorld):
             raise TypeError(f"world must be a DialogWorld, got {type(world).__name__} {world!r}")
@@ -58,12 +60,12 @@ class BatchedDialogs:
                              f"no items")
         self.world, self.episode = world, episode
         self.reward_fn: RewardFn = reward if reward is not None else RewardConfig()
-        self.with_infos = with_infos
+        self.info = episode.info
         self.B = b = batch_size
         self.split, self.max_turns = episode.split, episode.max_turns
         self.exclude_shown, self.max_tokens = episode.exclude_shown, episode.max_tokens
-        self._vis_lo = float(np.floor(world.visual.min()))
-        self._vis_hi = float(np.ceil(world.visual.max()))
+        self.vis_lo = float(np.floor(world.visual.min()))
+        self.vis_hi = float(np.ceil(world.visual.max()))
         self.target = np.full(b, -1, dtype=np.int64)
         self.candidate = np.full(b, -1, dtype=np.int64)
         self.shown = np.full((b, self.max_turns + 1), -1, dtype=np.int64)
@@ -84,19 +86,9 @@ class BatchedDialogs:
             self.embedding = np.zeros((b, self.encoder.dim), dtype=np.float32)
 
     # ------------------------------------------------------------------ spaces
-    def observation_space(self) -> gym.spaces.Dict:
-        w = self.world
-        return gym.spaces.Dict({
-            "feedback": gym.spaces.Box(0, len(w.shopper.vocab) - 1, (self.max_tokens,),
-                                       np.int64),
-            "candidate_features": gym.spaces.Box(self._vis_lo, self._vis_hi,
-                                                 (w.space.visual_dim,), np.float32),
-            "candidate_attributes": gym.spaces.Box(0.0, 1.0, (w.attributes.shape[1],),
-                                                   np.float32),
-            "turn": gym.spaces.Box(0.0, float(self.max_turns), (1,), np.float32),
-            **({"feedback_embedding": gym.spaces.Box(-1.0, 1.0, (self.encoder.dim,), np.float32)}
-               if self.encoder is not None else {}),
-        })
+    def observation_space(self) -> gym.spaces.Space:
+        """A `Dict` of `Box`es, or one float32 `Box` with `observation="flat"`."""
+        return layouts.observation_space(self)
 
     def action_space(self) -> gym.spaces.Box:
         return gym.spaces.Box(-1.0, 1.0, (self.world.dim,), np.float32)
@@ -134,24 +126,8 @@ class BatchedDialogs:
         """Every dialog's captions so far (see `feedback`)."""
         return [self.feedback(i) for i in range(self.B)]
 
-    def _info(self, i: int) -> dict:
-        fb = self.feedback(i)[-1]
-        c = int(self.candidate[i])
-        return {"text": fb.text, "mode": fb.mode, "mentions": [m.to_dict() for m in fb.mentions],
-                "candidate": c, "candidate_id": str(self.world.catalog.item_ids[c]),
-                "target_rank": int(self.rank[i]),
-                "rank_percentile": float(rank_percentile(self.rank[i], self.world.n_items)),
-                "turn": int(self.turn[i]), "success": bool(self.success[i])}
-
-    def observations(self) -> dict[str, np.ndarray]:
-        c = self.candidate
-        obs = {"feedback": self.tokens.copy(),
-               "candidate_features": self.world.visual[c],
-               "candidate_attributes": self.world.attributes[c],
-               "turn": self.turn.astype(np.float32)[:, None]}
-        if self.encoder is not None:
-            obs["feedback_embedding"] = self.embedding.copy()
-        return obs
+    def observations(self) -> dict[str, np.ndarray] | np.ndarray:
+        return layouts.observations(self)
 
     def _embed(self, rows) -> None:
         if self.encoder is not None and len(rows):
@@ -159,19 +135,25 @@ class BatchedDialogs:
             self.embedding[rows] = self.encoder.encode([self.feedback(i)[-1].text
                                                         for i in rows])
 
-    def infos(self, rows: Sequence[int] | None = None) -> list[dict]:
-        rows = range(self.B) if rows is None else indices(rows, self.B, "rows", unique=False)
-        return [self._info(int(i)) for i in rows]
+    def infos(self, rows: Sequence[int] | None = None) -> list[dict | None]:
+        """The info dicts of dialogs `rows` (all by default) in the `info` mode (None each
+        when it is None)."""
+        rows = np.arange(self.B) if rows is None else indices(rows, self.B, "rows",
+                                                              unique=False)
+        return dialog_infos(self, rows, self.info)
 
     # ------------------------------------------------------------------ reset
     def reset(self, rows: Sequence[int] | None = None,
               rngs: Sequence[np.random.Generator] | None = None,
               seeds: Sequence[int | None] | None = None,
-              options: Sequence[dict | None] | None = None) -> tuple[dict, list[dict]]:
+              options: Sequence[dict | None] | None = None, *,
+              infos: bool = True) -> tuple[dict, list[dict | None]]:
         """Start new dialogs in `rows` (all by default). Each dialog uses `rngs[k]`, or a
         generator seeded with `seeds[k]`, or keeps its generator when the seed is None.
         `options[k]` (None or a dict) may give `target` (an item of the split) and
-        `first_candidate` (any other item) indices; see `dialog_env.options`."""
+        `first_candidate` (any other item) indices; see `dialog_env.options`. Returns the
+        observations of all dialogs and the infos of `rows` (None each with `infos=False`,
+        for callers that build their own, like the vector env)."""
         rows = np.arange(self.B) if rows is None else indices(rows, self.B, "rows")
         pool = self.world.split_items[self.split]
         # Validate everything before changing any dialog.
@@ -223,8 +205,7 @@ class BatchedDialogs:
         anchor = self.world.db.items[self.candidate[rows]]
         ex = self.shown[rows, :1] if self.exclude_shown else None
         self.rank[rows] = self.world.db.rank_and_best(anchor, self.target[rows], ex)[0]
-        return self.observations(), (self.infos(rows) if self.with_infos else
-                                     [None] * len(rows))
+        return self.observations(), dialog_infos(self, rows, self.info if infos else None)
 
     @staticmethod
     def _other_item(pool: np.ndarray, item: int, u: float) -> int:
@@ -239,20 +220,21 @@ class BatchedDialogs:
         return int(pool[int(u * len(pool))])
 
     # ------------------------------------------------------------------ turns
-    def step(self, queries, rows: Sequence[int] | None = None):
+    def step(self, queries, rows: Sequence[int] | None = None, *, infos: bool = True):
         """One turn for the active dialogs in `rows` (default: all not done): rank all
         items for each query, show the best unshown item, get the shopper's feedback.
 
         Returns `(obs, reward, terminated, truncated, infos)`; arrays are `(B,)` with zeros
         for dialogs that did not take part; `infos` has one dict per dialog (None for
-        dialogs that did not take part)."""
+        dialogs that did not take part, and for all with `info=None` or `infos=False`)."""
         rows = self._active_rows(rows)
         q = self._check_queries(queries, rows)
         ex = self.shown[rows] if self.exclude_shown else None
         ranks, best = self.world.db.rank_and_best(q[rows], self.target[rows], ex)
-        return self._advance(rows, ranks, best)
+        return self._advance(rows, ranks, best, infos)
 
-    def show(self, candidates, queries, rows: Sequence[int] | None = None):
+    def show(self, candidates, queries, rows: Sequence[int] | None = None, *,
+             infos: bool = True):
         """Like `step`, but the learner chooses the shown item of each dialog; the target's
         rank (metrics, reward) is still computed under `queries`."""
         rows = self._active_rows(rows)
@@ -263,7 +245,7 @@ class BatchedDialogs:
         shown = indices(cand[rows], self.world.n_items, "candidates", unique=False)
         ex = self.shown[rows] if self.exclude_shown else None
         ranks, _ = self.world.db.rank_and_best(q[rows], self.target[rows], ex)
-        return self._advance(rows, ranks, shown)
+        return self._advance(rows, ranks, shown, infos)
 
     def _active_rows(self, rows) -> np.ndarray:
         if rows is None:
@@ -275,7 +257,7 @@ class BatchedDialogs:
                                f"truncated); reset them before stepping")
         return rows
 
-    def _advance(self, rows, ranks, shown_items):
+    def _advance(self, rows, ranks, shown_items, infos: bool = True):
         b = self.B
         rew = np.zeros(b)
         term = np.zeros(b, dtype=bool)
@@ -294,11 +276,10 @@ class BatchedDialogs:
         trunc[rows] = (self.turn[rows] >= self.max_turns) & ~found
         self.done[rows] = term[rows] | trunc[rows]
         self._speak(rows)
-        infos: list[dict | None] = [None] * b
-        if self.with_infos:
-            for i in rows.tolist():
-                infos[i] = self._info(i)
-        return self.observations(), rew, term, trunc, infos
+        out: list[dict | None] = [None] * b
+        for i, info in zip(rows.tolist(), dialog_infos(self, rows, self.info if infos else None)):
+            out[i] = info
+        return self.observations(), rew, term, trunc, out
 
     # ------------------------------------------------------------------ copies
     def clone(self, rows: Sequence[int] | None = None) -> BatchedDialogs:
@@ -306,8 +287,8 @@ class BatchedDialogs:
         stepping the copy leaves this batch untouched and, with the same actions, replays
         what this batch would do."""
         rows = np.arange(self.B) if rows is None else indices(rows, self.B, "rows", unique=False)
-        new = BatchedDialogs(self.world, len(rows), self.episode, self.reward_fn,
-                             self.with_infos)
+        new = BatchedDialogs(self.world, len(rows), self.episode, self.reward_fn)
+        new.info = self.info
         if self.encoder is not None:
             new.embedding = self.embedding[rows].copy()
         for name in ("target", "candidate", "shown", "turn", "rank", "done", "success",

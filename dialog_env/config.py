@@ -79,6 +79,10 @@ class DatabaseConfig:
         one_of(self.index, "index kind", INDEX_KINDS)
 
 
+INFO_MODES = ("numeric", "full")  # or None: no infos
+OBSERVATIONS = ("dict", "flat")
+
+
 @dataclass(frozen=True)
 class EpisodeConfig:
     """One dialog: which targets, how long, what the agent observes."""
@@ -93,6 +97,11 @@ class EpisodeConfig:
     """Width of the `feedback` token-id observation."""
     feedback_embedding: bool = False
     """Add the all-MiniLM-L6-v2 embedding of the caption (needs the `text` extra)."""
+    info: str | None = "numeric"
+    """What `info` holds: numeric (numpy scalars: target_rank, rank_percentile, success,
+    turn, candidate), full (also text, mode, mentions, candidate_id) or None (nothing)."""
+    observation: str = "dict"
+    """Observation layout: dict (a Dict of Boxes) or flat (one float32 Box for MLPs)."""
 
     def __post_init__(self) -> None:
         one_of(self.split, "split", SPLITS)
@@ -101,6 +110,9 @@ class EpisodeConfig:
         _set(self, "max_tokens", as_int(self.max_tokens, "max_tokens", lo=1))
         _set(self, "feedback_embedding", as_bool(self.feedback_embedding,
                                                  "feedback_embedding"))
+        if self.info is not None:
+            one_of(self.info, "info", INFO_MODES)
+        one_of(self.observation, "observation", OBSERVATIONS)
 
 
 @dataclass(frozen=True)
@@ -152,6 +164,7 @@ FLAT_NAMES: dict[str, tuple[str, str]] = {
     "split": ("episode", "split"), "max_turns": ("episode", "max_turns"),
     "exclude_shown": ("episode", "exclude_shown"), "max_tokens": ("episode", "max_tokens"),
     "feedback_embedding": ("episode", "feedback_embedding"),
+    "info": ("episode", "info"), "observation": ("episode", "observation"),
     "reward": ("reward", "kind"), "success_bonus": ("reward", "success_bonus"),
 }
 
@@ -164,8 +177,10 @@ def env_config(config: EnvConfig | None = None, *, shopper: str | ShopperConfig 
     of its fields) and its `lexicon`. Unknown names raise `TypeError` naming them."""
     config = config or EnvConfig()
     unknown = sorted(set(flat) - set(FLAT_NAMES))
-    if unknown:
-        raise TypeError(f"unknown FashionDialog arguments {unknown}; expected any of "
+    if unknown:  # Python's wording, which wrappers (TorchRL's GymEnv) recognise
+        said = (f"an unexpected keyword argument {unknown[0]!r}" if len(unknown) == 1 else
+                f"unexpected keyword arguments {unknown}")
+        raise TypeError(f"FashionDialog got {said}; expected any of "
                         f"{sorted(FLAT_NAMES)} or config, world, shopper, template, lexicon, "
                         f"render_mode")
     groups: dict[str, dict[str, Any]] = {}

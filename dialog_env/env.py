@@ -35,9 +35,24 @@ arrays raise `TypeError` naming the dtype.
 | `feedback_embedding`   | Box(-1, 1, (384,))     | only with `feedback_embedding=True`:   |
 |                        |                        | all-MiniLM-L6-v2 embedding of the text |
 
-`info` (plain values): `text`, `mode`, `mentions` (type, slot, value, relation,
-ref_level, noise), `candidate`, `candidate_id`, `target_rank` (0-based, among items not
-shown yet; 0 once the target has been shown), `rank_percentile`, `turn`, `success`.
+With `observation="flat"` (for default MLP policies: SB3 `MlpPolicy`, RLlib, TorchRL) the
+observation is one float32 `Box` (`dialog_env.observations.flat_layout` names the slices):
+
+| slice                  | size         | meaning                                        |
+|------------------------|--------------|------------------------------------------------|
+| `caption`              | vocab - 1    | bag-of-words counts of the caption token ids   |
+|                        |              | (id t at t - 1, padding left out), in [0, L];  |
+|                        | (384)        | with `feedback_embedding=True` the embedding   |
+| `candidate_features`   | Dv           | visual features of the shown item              |
+| `candidate_attributes` | V            | attributes of the shown item                   |
+| `turn`                 | 1            | turn / max_turns, in [0, 1]                    |
+
+`info` (`info=` setting, `dialog_env.infos`): `"numeric"` (default) holds numpy scalars
+only: `target_rank` (np.int64; 0-based, among items not shown yet; 0 once the target has
+been shown), `rank_percentile` (np.float64), `success` (np.bool_), `turn` (np.int64),
+`candidate` (np.int64, the shown item's index); `"full"` adds the caption `text`, its
+`mode`, `mentions` (a list of dicts: type, slot, value, relation, ref_level, noise) and
+`candidate_id` (str); `None` gives `{}`. No live objects either way.
 
 ## Rewards
 
@@ -75,9 +90,12 @@ reward) and/or flat keywords that override it: `split="train"|"val"|"test"`,
 `exclude_shown=True`, `max_tokens=24`, `feedback_embedding=False` (needs the `text`
 extra), `metric="ip"|"cosine"`, `index="flat"`, `visual="pixels"|"attributes"`,
 `visual_dim=128`, `attribute_weight=1.0`, `n_items=10000`, `catalog_seed=0`,
-`image_size=64`; `shopper=` a registered shopper name (`"template"`), a `ShopperConfig`
-or any object keeping the shopper contract (`simulators.base.Shopper`); `template=` the
-template shopper's settings (dict) and `lexicon="train"|"test"`; `world=` a prebuilt
+`image_size=64`; `info="numeric"|"full"|None`; `observation="dict"|"flat"`;
+`progress=True` (the first build of a catalog, its images and features says so on
+stderr, with progress bars; loading from the cache is silent); `shopper=` a registered
+shopper name (`"template"`), a `ShopperConfig` or any object keeping the shopper contract
+(`simulators.base.Shopper`); `template=` the template shopper's settings (dict) and
+`lexicon="train"|"test"`; `world=` a prebuilt
 `DialogWorld` (e.g. over a real catalog); `render_mode="ansi"|"rgb_array"`. Settings are
 checked when the configuration is built: a value that means nothing (`max_tokens=0`, a
 NaN `success_bonus`, `visual_dim=-1`, `world=123`) raises `ValueError`/`TypeError` naming
@@ -90,10 +108,25 @@ runs B dialogs on one batched core (`dialog_env.batched`), ranking all queries w
 matrix product; same seeds give the same dialogs as B single environments. It takes the
 same keyword arguments (`max_episode_steps=` is accepted as another name for `max_turns`),
 `render_mode="ansi"` (a list of transcripts) or `"rgb_array"` (the strips stacked,
-`(B, S, S * (max_turns + 1), 3)`), and NEXT_STEP autoreset. Reset options are given per
-env only: `reset(options={"per_env": [o_0, ..., o_{B-1}]})`, exactly B entries, each a
-dict as in the single env or None; any other key (e.g. `{"target": 3}`) raises
-`ValueError`, and errors name the env index.
+`(B, S, S * (max_turns + 1), 3)`). `autoreset_mode=` (an `AutoresetMode` or its name,
+also the `venv.autoreset_mode` attribute): NEXT_STEP (default), SAME_STEP (the ended
+episode's last observation and info in `info["final_obs"]` / `info["final_info"]`, as in
+Gymnasium's `SyncVectorEnv`) or DISABLED (`reset(options={"reset_mask": mask})` resets
+the masked envs; stepping an ended env raises); see `dialog_env.vector`. Gymnasium refuses
+`vector_kwargs` for a `vector_entry_point`, so pass it as a keyword:
+`gym.make_vec(..., autoreset_mode="same_step")`. Reset options are given per env only:
+`reset(options={"per_env": [o_0, ..., o_{B-1}]})`, exactly B entries, each a dict as in
+the single env or None; any other key (e.g. `{"target": 3}`) raises `ValueError`, and
+errors name the env index.
+
+## Pickling
+
+`pickle` and `copy.deepcopy` keep an environment's keyword arguments (and its spec), not
+its arrays: a world built by `make_world` (or `gym.make` keywords) from a configuration
+with a registered shopper reduces to that configuration and is rebuilt from the cache
+where it is unpickled (a few KB instead of the catalog: about 30 MB at 2,000 items); a
+hand-built world or a shopper instance is pickled as it is. The unpickled env is fresh,
+without the dialog in progress: call `reset()` before `step()`.
 
 ## Version History
 
@@ -101,6 +134,9 @@ dict as in the single env or None; any other key (e.g. `{"target": 3}`) raises
   `gym.make` is the episode budget (it was cut to 10 by the registration's `TimeLimit`; an
   episode that ends by showing the target on its last turn is now terminated only, not
   also truncated, as in the vector env); actions are ranked by direction at any scale.
+  `info` holds numpy scalars by default (`info="full"` for the caption text and
+  mentions); `observation="flat"`; the vector env's SAME_STEP and DISABLED autoreset
+  modes; pickling by configuration.
 """
 
 from __future__ import annotations
@@ -108,6 +144,7 @@ from __future__ import annotations
 import dataclasses
 
 import gymnasium as gym
+import numpy as np
 
 from dialog_env.factory import make_core
 from dialog_env.queries import real_array
@@ -131,7 +168,21 @@ class TurnBudgetSpec:
         env.__dict__["_spec"] = spec
 
 
-class FashionDialogEnv(gym.Env):
+class PicklesItsArguments:
+    """Pickles (and deep-copies) an env as the keyword arguments it was built with, plus
+    its `spec`; unpickling builds it again (the world from the cache, see
+    `DialogWorld.__reduce_ex__`). The copy is fresh: no dialog state, reset it first."""
+
+    def __getstate__(self) -> dict:
+        return {"kwargs": self._kwargs, "spec": self.__dict__.get("_spec")}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(**state["kwargs"])
+        if state["spec"] is not None:
+            self.spec = state["spec"]
+
+
+class FashionDialogEnv(PicklesItsArguments, gym.Env):
     """One dialog (see the module docstring). Keyword arguments: see
     `dialog_env.factory.make_core`."""
 
@@ -142,6 +193,7 @@ class FashionDialogEnv(gym.Env):
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(f"unknown render_mode {render_mode!r}; expected one of "
                              f"{self.metadata['render_modes']}")
+        self._kwargs = {"render_mode": render_mode, **kwargs}
         self.core = make_core(1, **kwargs)
         self.render_mode = render_mode
         self.observation_space = self.core.observation_space()
@@ -151,13 +203,13 @@ class FashionDialogEnv(gym.Env):
     def world(self) -> DialogWorld:
         return self.core.world
 
-    def _obs(self, obs: dict) -> dict:
-        return {k: v[0] for k, v in obs.items()}
+    def _obs(self, obs):
+        return obs[0] if isinstance(obs, np.ndarray) else {k: v[0] for k, v in obs.items()}
 
     def reset(self, *, seed: int | None = None, options: dict | None = None):
         super().reset(seed=seed)
         obs, infos = self.core.reset(rows=[0], rngs=[self.np_random], options=[options])
-        return self._obs(obs), infos[0]
+        return self._obs(obs), infos[0] if infos[0] is not None else {}
 
     def step(self, action):
         if self.core.done[0]:
@@ -168,7 +220,8 @@ class FashionDialogEnv(gym.Env):
             raise ValueError(f"action must have shape {self.action_space.shape} (a query in "
                              f"the item space), got {a.shape}")
         obs, rew, term, trunc, infos = self.core.step(a[None], rows=[0])
-        return self._obs(obs), float(rew[0]), bool(term[0]), bool(trunc[0]), infos[0]
+        info = infos[0] if infos[0] is not None else {}
+        return self._obs(obs), float(rew[0]), bool(term[0]), bool(trunc[0]), info
 
     def render(self):
         if self.render_mode == "ansi":

@@ -39,7 +39,8 @@ def run_protocol(world: DialogWorld, policy: DialogPolicy, pairs, split: str = "
     # The world's episode settings (exclude_shown, max_tokens), on this split and budget.
     episode = dataclasses.replace(
         world.config.episode if world.config is not None else EpisodeConfig(), split=split,
-        max_turns=max_turns, feedback_embedding=getattr(policy, "needs_embedding", False))
+        max_turns=max_turns, feedback_embedding=getattr(policy, "needs_embedding", False),
+        info="full", observation="dict")  # the oracle reference agent reads the mentions
     e = len(pairs)
     ranks = np.zeros((e, max_turns + 1), dtype=np.int64)
     act_seconds = 0.0

@@ -3,19 +3,28 @@ batched core. `gym.make`, `make_vec`, the learners and the experiment scripts al
 their dialogs here.
 
 Building a world is the expensive part (catalog, features, index), so worlds are cached
-per process by their configuration: `gym.make` many times is cheap.
+per process by their configuration: `gym.make` many times is cheap. The first build of a
+configuration says what it builds (a line on stderr and progress bars); loading from the
+disk cache is silent.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import sys
 from typing import Any
 
 from dialog_env.batched import BatchedDialogs
 from dialog_env.catalog.catalog import Catalog
-from dialog_env.catalog.store import load_synthetic
-from dialog_env.config import EnvConfig, env_config
+from dialog_env.catalog.store import (
+    MAX_IMAGE_CACHE_BYTES,
+    SyntheticConfig,
+    _catalog_dir,
+    load_synthetic,
+)
+from dialog_env.config import FLAT_NAMES, EnvConfig, env_config
 from dialog_env.database import RetrievalDB
+from dialog_env.features import feature_cache_path, make_extractor
 from dialog_env.item_space import build_item_space
 from dialog_env.rewards import RewardConfig, RewardFn
 from dialog_env.world import DialogWorld
@@ -58,46 +67,70 @@ def _with_shopper_name(config: EnvConfig, shopper: Shopper) -> EnvConfig:
     return dataclasses.replace(config, shopper=ShopperConfig(name=str(shopper.name)))
 
 
+def _say(message: str) -> None:
+    print(f"FashionDialog: {message}", file=sys.stderr, flush=True)
+
+
+def _catalog(c, progress: bool) -> Catalog:
+    folder = _catalog_dir(SyntheticConfig(n_items=c.n_items, seed=c.seed))
+    images = c.n_items * c.image_size ** 2 * 3 <= MAX_IMAGE_CACHE_BYTES
+    if progress and not ((folder / "items.npz").exists() and (
+            not images or (folder / f"images-{c.image_size}.npy").exists())):
+        _say(f"building the synthetic catalog ({c.n_items} items, seed {c.seed}, "
+             f"{c.image_size}px images) into {folder}; later makes load it from there")
+    return load_synthetic(c.n_items, c.seed, c.image_size, progress=progress)
+
+
 def make_world(config: EnvConfig | None = None, shopper: Shopper | None = None,
                progress: bool = True) -> DialogWorld:
     """The world of the embedded synthetic catalog for `config` (its parts cached per
-    process), with `shopper` when given, else the registered one `config.shopper`."""
+    process), with `shopper` when given, else the registered one `config.shopper`.
+    `progress`: say what is built (a line on stderr and progress bars) when something is
+    not in the disk cache yet."""
     config = config or EnvConfig()
     c = config.catalog
-    catalog = _cached(_catalogs, c, lambda: load_synthetic(c.n_items, c.seed, c.image_size,
-                                                           progress=progress))
+    catalog = _cached(_catalogs, c, lambda: _catalog(c, progress))
     key = (c, config.items, config.database)
 
     def space_and_db():
         it = config.items
+        kwargs = {"dim": it.visual_dim} if it.visual == "pixels" else {}
+        path = feature_cache_path(catalog, make_extractor(it.visual, catalog, **kwargs))
+        if progress and path is not None and not path.exists():
+            _say(f"computing the {it.visual} features of {len(catalog)} items into {path}")
         space = build_item_space(catalog, it.visual, it.visual_dim,
                                  attribute_weight=it.attribute_weight, progress=progress)
         return space, RetrievalDB(space.matrix, metric=config.database.metric,
                                   index=config.database.index)
 
     space, db = _cached(_spaces, key, space_and_db)
-    if shopper is None:
-        shopper = _cached(_shoppers, (c, config.shopper),
-                          lambda: make_shopper(catalog, config.shopper))
-    else:
-        config = _with_shopper_name(config, shopper)
-    return DialogWorld(catalog, space, db, shopper, config)
+    if shopper is not None:
+        return DialogWorld(catalog, space, db, shopper, _with_shopper_name(config, shopper))
+    shopper = _cached(_shoppers, (c, config.shopper),
+                      lambda: make_shopper(catalog, config.shopper))
+    world = DialogWorld(catalog, space, db, shopper, config)
+    world.recipe = config  # rebuilt from it when pickled (`DialogWorld.__reduce_ex__`)
+    return world
 
 
 WORLD_GROUPS = ("catalog", "items", "database", "shopper")
+# Flat keywords that may go with `world=` (the dialogs', not the world's).
+DIALOG_NAMES = tuple(k for k, (g, _) in FLAT_NAMES.items() if g in ("episode", "reward"))
 
 
 def make_core(batch_size: int, config: EnvConfig | None = None, *,
               world: DialogWorld | None = None, shopper: Any = None,
-              reward: str | RewardFn | None = None, with_infos: bool = True,
-              progress: bool = False, **kwargs: Any) -> BatchedDialogs:
+              reward: str | RewardFn | None = None, progress: bool = True,
+              **kwargs: Any) -> BatchedDialogs:
     """A batched core of `batch_size` dialogs.
 
     `config` (default `EnvConfig()`) with flat keyword overrides (`dialog_env.config.
     FLAT_NAMES`, plus `template=` / `lexicon=` for the template shopper); `shopper=` a
     registered name, a `ShopperConfig` or a `Shopper` instance; `reward=` a named reward
     or any `RewardFn`; `world=` a prebuilt world (e.g. over a real catalog), whose
-    catalog, item space, database and shopper are then used as they are."""
+    catalog, item space, database and shopper are then used as they are. `info=` and
+    `observation=` choose the infos and the observation layout (`EpisodeConfig`).
+    `progress=False` silences what a first build says (see `make_world`)."""
     instance = shopper if shopper is not None and not isinstance(
         shopper, (str, ShopperConfig)) else None
     named_reward = reward if isinstance(reward, str) or reward is None else None
@@ -105,9 +138,7 @@ def make_core(batch_size: int, config: EnvConfig | None = None, *,
         kwargs["reward"] = named_reward
     config = env_config(config, shopper=None if instance is not None else shopper, **kwargs)
     if world is not None:
-        given = sorted(k for k in kwargs if k not in ("split", "max_turns", "exclude_shown",
-                                                      "max_tokens", "feedback_embedding",
-                                                      "reward", "success_bonus"))
+        given = sorted(k for k in kwargs if k not in DIALOG_NAMES)
         if given or shopper is not None:
             raise ValueError(f"with world= the catalog, item space, database and shopper are "
                              f"the world's; drop {given or ['shopper']}")
@@ -116,7 +147,7 @@ def make_core(batch_size: int, config: EnvConfig | None = None, *,
     reward_fn = config.reward if named_reward is not None or reward is None else reward
     if not callable(reward_fn):
         raise TypeError(f"reward must be a name or a callable RewardFn, got {reward!r}")
-    return BatchedDialogs(world, batch_size, config.episode, reward_fn, with_infos=with_infos)
+    return BatchedDialogs(world, batch_size, config.episode, reward_fn)
 
 
 __all__ = ["RewardConfig", "build_world", "make_core", "make_world"]

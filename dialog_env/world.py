@@ -33,7 +33,15 @@ class CategoryPools:
 
 class DialogWorld:
     """Catalog + item space + database + shopper, shared by all dialogs. `config` is the
-    `EnvConfig` it was built from (None for a hand-assembled world)."""
+    `EnvConfig` it was built from (None for a hand-assembled world).
+
+    Pickling: a world that `dialog_env.factory.make_world` built from a configuration with
+    a registered shopper (`recipe` is that configuration) pickles as the configuration
+    alone and is rebuilt from the cache where it is unpickled (a few hundred bytes instead
+    of the catalog; the shopper must be registered there too). Any other world (assembled
+    by hand, or with a user's shopper instance) is pickled as it is."""
+
+    recipe: EnvConfig | None = None
 
     def __init__(self, catalog: Catalog, space: ItemSpace, db: RetrievalDB, shopper: Shopper,
                  config: EnvConfig | None = None):
@@ -48,6 +56,11 @@ class DialogWorld:
         self.split_items = {s: catalog.indices(s) for s in SPLITS}
         self.visual = space.visual
         self.attributes = space.attributes
+
+    def __reduce_ex__(self, protocol):
+        if self.recipe is not None:
+            return (_rebuild, (self.recipe,))
+        return super().__reduce_ex__(protocol)
 
     @functools.cached_property
     def category_pools(self) -> CategoryPools:
@@ -67,3 +80,10 @@ class DialogWorld:
                 "attributes": len(self.catalog.vocab), "metric": self.db.metric,
                 "index": self.db.kind, "shopper": self.shopper.name,
                 "config": None if self.config is None else self.config.to_dict()}
+
+
+def _rebuild(config: EnvConfig) -> DialogWorld:
+    """The world `make_world(config)` (from this process's cache or the disk cache)."""
+    from dialog_env.factory import make_world
+
+    return make_world(config)

@@ -24,6 +24,7 @@ import tyro
 from dialog_env.batched import BatchedDialogs
 from dialog_env.cache import atomic_write_json, atomic_write_text
 from dialog_env.catalog.store import load_synthetic
+from dialog_env.config import EpisodeConfig
 from dialog_env.database import RetrievalDB
 from dialog_env.env import FashionDialogEnv
 from dialog_env.item_space import ItemSpace
@@ -95,7 +96,7 @@ def bench_size(world: DialogWorld, batch: int, seconds: float, repeats: int) -> 
         (scores > scores[0, t1[0]]).sum(1)
         return 1
 
-    core = BatchedDialogs(world, batch, with_infos=False)  # as learners use it
+    core = BatchedDialogs(world, batch, EpisodeConfig(info=None))  # as learners use it
     core.reset(seeds=list(range(batch)))
 
     def batched() -> int:

@@ -179,12 +179,13 @@ def test_dialogs_match_the_recorded_digests(name):
 
     world = _world(SHOPPERS[name])
 
+    # The digests cover the full infos (caption text and mentions included).
     def make():
-        return gym.make("FashionDialog-v0", world=world)
+        return gym.make("FashionDialog-v0", world=world, info="full")
 
     def make_vec(n):
         return gym.make_vec("FashionDialog-v0", num_envs=n,
-                            vectorization_mode="vector_entry_point", world=world)
+                            vectorization_mode="vector_entry_point", world=world, info="full")
 
     got = (single_fingerprint(make, range(40)), vector_fingerprint(make_vec, 64, 30, 7),
            vector_fingerprint(make_vec, 5, 30, 3))

@@ -54,9 +54,9 @@ def new_batch(world: DialogWorld, cfg: LearnerConfig, seed: int, stage: int, ste
     # The world's episode settings and reward, on the train split with the learner's budget.
     episode = dataclasses.replace(config.episode if config is not None else EpisodeConfig(),
                                   split="train", max_turns=cfg.turns,
-                                  feedback_embedding=embedding)
+                                  feedback_embedding=embedding, info=None, observation="dict")
     core = BatchedDialogs(world, cfg.batch, episode,
-                          config.reward if config is not None else None, with_infos=False)
+                          config.reward if config is not None else None)
     base = ((seed * 100 + stage) * 1_000_000 + step) * cfg.batch
     obs, _ = core.reset(seeds=[base + i for i in range(cfg.batch)])
     return core, obs

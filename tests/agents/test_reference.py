@@ -27,7 +27,7 @@ def test_oracle_query_respects_the_box(small_world):
     agent = make_reference_agent("oracle-attributes")
     from dialog_env.factory import make_core
 
-    core = make_core(world=small_world, batch_size=20, split="val")
+    core = make_core(world=small_world, batch_size=20, split="val", info="full")  # mentions
     obs, infos = core.reset(seeds=list(range(20)), options=[
         {"target": t, "first_candidate": c} for t, c in proto["pairs"]])
     agent.begin(core)

@@ -40,3 +40,19 @@ def test_vec_normalize_leaves_token_ids_alone(fake_world):
     raw = venv.get_original_obs()
     assert np.array_equal(obs["feedback"], raw["feedback"])
     assert "feedback" not in venv.norm_obs_keys and "candidate_features" in venv.norm_obs_keys
+
+
+def test_flat_observations_train_a_default_mlp_on_the_batched_core(fake_world):
+    from stable_baselines3 import PPO
+
+    venv = vec_normalize(FashionDialogVecEnv(4, world=fake_world, observation="flat",
+                                             max_turns=2, info="full"))
+    assert isinstance(venv.observation_space, gym.spaces.Box)
+    model = PPO("MlpPolicy", venv, n_steps=16, batch_size=32, n_epochs=1, seed=0, device="cpu")
+    model.learn(total_timesteps=128)
+    obs = venv.reset()
+    assert obs.shape == (4, *venv.observation_space.shape)
+    _, _, done, infos = venv.step(np.zeros((4, fake_world.dim), np.float32))
+    _, _, done, infos = venv.step(np.zeros((4, fake_world.dim), np.float32))
+    assert done.all()
+    assert all(info["terminal_observation"].shape == obs.shape[1:] for info in infos)

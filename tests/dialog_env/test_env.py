@@ -61,13 +61,13 @@ def test_single_envs_equal_the_vector_env(fake_world):
     rng = np.random.default_rng(1)
     actions = rng.uniform(-1, 1, size=(10, n, fake_world.dim)).astype(np.float32)
     venv = gym.make_vec("FashionDialog-v0", num_envs=n, vectorization_mode="vector_entry_point",
-                        world=fake_world)
+                        world=fake_world, info="full")
     vobs, vinfo = venv.reset(seed=100)
     vtrace = [(vobs, vinfo)]
     for t in range(10):
         vtrace.append(venv.step(actions[t]))
     for i in range(n):
-        env = gym.make("FashionDialog-v0", world=fake_world)
+        env = gym.make("FashionDialog-v0", world=fake_world, info="full")
         obs, info = env.reset(seed=100 + i)
         assert same(obs, {k: v[i] for k, v in vtrace[0][0].items()})
         assert info["text"] == vtrace[0][1]["text"][i]
@@ -109,7 +109,8 @@ def test_stepping_a_finished_episode_raises(fake_world):
         env.step(a)
 
 
-def test_showing_the_target_terminates_with_bonus(env, fake_world):
+def test_showing_the_target_terminates_with_bonus(fake_world):
+    env = gym.make("FashionDialog-v0", world=fake_world, info="full")
     obs, info = env.reset(seed=3, options={"target": 42, "first_candidate": 43})
     q = fake_world.db.items[42]
     q = q / np.abs(q).max()
@@ -147,17 +148,54 @@ def test_other_rewards(fake_world, kind):
         make_core(world=fake_world, batch_size=1, reward="ndcg")
 
 
+NUMERIC = {"target_rank": np.int64, "rank_percentile": np.float64, "success": np.bool_,
+           "turn": np.int64, "candidate": np.int64}
+
+
 def test_observations_and_info_are_plain(env, fake_world):
+    import json
+    import pickle
+
     obs, info = env.reset(seed=5)
     assert env.observation_space.contains(obs)
     assert obs["turn"][0] == 0
-    for key in ("text", "mentions", "candidate", "candidate_id", "target_rank",
-                "rank_percentile", "turn", "success", "mode"):
-        assert key in info
-    import json
-
-    json.dumps(info)  # plain serialisable values only
+    # Default infos: numpy scalars only (TorchRL reads `.dtype`), no live objects.
+    assert {k: type(v) for k, v in info.items()} == NUMERIC
+    _, _, _, _, info = env.step(np.zeros(fake_world.dim, np.float32))
+    assert {k: type(v) for k, v in info.items()} == NUMERIC and info["turn"] == 1
+    full = gym.make("FashionDialog-v0", world=fake_world, info="full")
+    _, info = full.reset(seed=5)
+    assert set(info) == {*NUMERIC, "text", "mode", "mentions", "candidate_id"}
+    assert isinstance(info["text"], str) and isinstance(info["mentions"], list)
+    assert all(type(info[k]) is t for k, t in NUMERIC.items())
+    json.dumps({k: v.item() if isinstance(v, np.generic) else v for k, v in info.items()})
+    pickle.loads(pickle.dumps(info))
     assert "target" not in info
+
+
+def test_info_none_gives_empty_dicts_and_no_vector_infos(fake_world):
+    env = gym.make("FashionDialog-v0", world=fake_world, info=None)
+    assert env.reset(seed=0)[1] == {}
+    assert env.step(np.zeros(fake_world.dim, np.float32))[4] == {}
+    venv = gym.make_vec("FashionDialog-v0", num_envs=3, world=fake_world, info=None)
+    assert venv.reset(seed=0)[1] == {}
+    assert venv.step(np.zeros((3, fake_world.dim), np.float32))[4] == {}
+    core = make_core(2, world=fake_world, info=None)
+    assert core.reset(seeds=[0, 1])[1] == [None, None]
+    assert core.step(np.zeros((2, fake_world.dim)))[4] == [None, None]
+    with pytest.raises(ValueError, match="unknown info"):
+        gym.make("FashionDialog-v0", world=fake_world, info="text")
+
+
+def test_vector_infos_are_numeric_arrays_with_masks(fake_world):
+    venv = gym.make_vec("FashionDialog-v0", num_envs=4, world=fake_world)
+    _, info = venv.reset(seed=0)
+    assert set(info) == {*NUMERIC, *(f"_{k}" for k in NUMERIC)}
+    for key, kind in NUMERIC.items():
+        assert info[key].dtype == kind and info[key].shape == (4,) and info[f"_{key}"].all()
+    venv = gym.make_vec("FashionDialog-v0", num_envs=4, world=fake_world, info="full")
+    _, info = venv.reset(seed=0)
+    assert info["text"].dtype == object and isinstance(info["mentions"][0], list)
 
 
 def test_render_modes(fake_world):
@@ -176,7 +214,7 @@ def test_render_modes(fake_world):
 
 
 def test_clone_replays_and_show_uses_given_candidates(fake_world):
-    core = make_core(world=fake_world, batch_size=6)
+    core = make_core(world=fake_world, batch_size=6, info="full")
     core.reset(seeds=list(range(6)))
     rng = np.random.default_rng(0)
     q = rng.uniform(-1, 1, (6, fake_world.dim)).astype(np.float32)
@@ -224,7 +262,7 @@ def test_feedback_embedding_observation(fake_world):
 
     from dialog_env.features.sentence import sentence_encoder
 
-    env = gym.make("FashionDialog-v0", world=fake_world, feedback_embedding=True)
+    env = gym.make("FashionDialog-v0", world=fake_world, feedback_embedding=True, info="full")
     obs, info = env.reset(seed=0)
     assert obs["feedback_embedding"].shape == (384,)
     assert np.allclose(obs["feedback_embedding"], sentence_encoder().encode([info["text"]])[0])
