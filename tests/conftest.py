@@ -12,6 +12,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 @pytest.fixture(scope="session", autouse=True)
 def _isolated_cache(tmp_path_factory):
     root = tmp_path_factory.mktemp("fd-cache")
+    # stable-baselines3's logger writes its (empty) run folders here, not into /tmp.
+    os.environ.setdefault("SB3_LOGDIR", str(tmp_path_factory.mktemp("sb3-logs")))
     old = os.environ.get("FASHION_DIALOG_CACHE")
     os.environ["FASHION_DIALOG_CACHE"] = str(root)
     yield root
