@@ -150,6 +150,8 @@ from dialog_env.factory import make_core
 from dialog_env.queries import real_array
 from dialog_env.world import DialogWorld
 
+_ROW0 = np.zeros(1, dtype=np.int64)  # the single env's one dialog
+
 
 class TurnBudgetSpec:
     """`env.spec` with `max_episode_steps` set to the env's own turn budget
@@ -208,7 +210,7 @@ class FashionDialogEnv(PicklesItsArguments, gym.Env):
 
     def reset(self, *, seed: int | None = None, options: dict | None = None):
         super().reset(seed=seed)
-        obs, infos = self.core.reset(rows=[0], rngs=[self.np_random], options=[options])
+        obs, infos = self.core.reset(rows=_ROW0, rngs=[self.np_random], options=[options])
         return self._obs(obs), infos[0] if infos[0] is not None else {}
 
     def step(self, action):
@@ -219,7 +221,7 @@ class FashionDialogEnv(PicklesItsArguments, gym.Env):
         if a.shape != self.action_space.shape:
             raise ValueError(f"action must have shape {self.action_space.shape} (a query in "
                              f"the item space), got {a.shape}")
-        obs, rew, term, trunc, infos = self.core.step(a[None], rows=[0])
+        obs, rew, term, trunc, infos = self.core.step(a[None], rows=_ROW0)
         info = infos[0] if infos[0] is not None else {}
         return self._obs(obs), float(rew[0]), bool(term[0]), bool(trunc[0]), info
 

@@ -35,7 +35,7 @@ def indices(values: Any, n: int, what: str, unique: bool = True) -> np.ndarray:
     bad = a[(a < 0) | (a >= n)]
     if len(bad):
         raise ValueError(f"{what} {bad[:5].tolist()} out of range 0..{n - 1}")
-    if unique and len(np.unique(a)) != len(a):
+    if unique and len(a) > 1 and len(np.unique(a)) != len(a):
         vals, counts = np.unique(a, return_counts=True)
         raise ValueError(f"{what} repeat {vals[counts > 1][:5].tolist()}; each may appear "
                          f"once")
