@@ -135,12 +135,19 @@ class TemplateShopper:
     def _build(self, plans: list[list[int]], u: list[list[float]]
                ) -> tuple[list[Feedback], Requests]:
         """Feedback of plan rows (Python), and the requests they make."""
-        fbs = [self.builder.caption(p, uu) for p, uu in zip(plans, u)]
-        made = [(i, v, code) for i, fb in enumerate(fbs)
-                for v, code in self.mentions.requests(fb.mentions)]
-        rows, values, codes = (np.array(x, dtype=np.int64) for x in zip(*made)) if made else \
-            (np.zeros(0, dtype=np.int64),) * 3
-        return fbs, (rows, values, codes)
+        fbs: list[Feedback] = []
+        rows: list[int] = []
+        values: list[int] = []
+        codes: list[int] = []
+        requests = self.mentions.requests
+        for i, (p, uu) in enumerate(zip(plans, u)):
+            fbs.append(fb := self.builder.caption(p, uu))
+            for value, code in requests(fb.mentions):
+                rows.append(i)
+                values.append(value)
+                codes.append(code)
+        return fbs, (np.array(rows, dtype=np.int64), np.array(values, dtype=np.int64),
+                     np.array(codes, dtype=np.int64))
 
 
 class TemplateDialogs:
