@@ -19,7 +19,7 @@ from dialog_env.catalog.catalog import Catalog
 from dialog_env.catalog.store import (
     MAX_IMAGE_CACHE_BYTES,
     SyntheticConfig,
-    _catalog_dir,
+    catalog_dir,
     load_synthetic,
 )
 from dialog_env.config import FLAT_NAMES, EnvConfig, env_config
@@ -72,7 +72,7 @@ def _say(message: str) -> None:
 
 
 def _catalog(c, progress: bool) -> Catalog:
-    folder = _catalog_dir(SyntheticConfig(n_items=c.n_items, seed=c.seed))
+    folder = catalog_dir(SyntheticConfig(n_items=c.n_items, seed=c.seed))
     images = c.n_items * c.image_size ** 2 * 3 <= MAX_IMAGE_CACHE_BYTES
     if progress and not ((folder / "items.npz").exists() and (
             not images or (folder / f"images-{c.image_size}.npy").exists())):

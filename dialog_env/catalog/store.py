@@ -87,7 +87,8 @@ def _render_chunk(args) -> np.ndarray:
     return images.render(np.arange(lo, hi))
 
 
-def _catalog_dir(cfg: SyntheticConfig) -> Path:
+def catalog_dir(cfg: SyntheticConfig) -> Path:
+    """The cache folder of a synthetic catalog (its arrays, images and features)."""
     return cache_root() / f"synthetic-v{GENERATOR_VERSION}-seed{cfg.seed}-n{cfg.n_items}"
 
 
@@ -173,7 +174,7 @@ def load_synthetic(n_items: int = 10_000, seed: int = 0, image_size: int = 64,
     """
     cfg = SyntheticConfig(n_items=n_items, seed=seed)
     vocab = build_vocab()
-    folder = _catalog_dir(cfg)
+    folder = catalog_dir(cfg)
     arrays_file = folder / "items.npz"
     arrays = None
     if cache:
