@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from typing import Protocol
 
@@ -10,7 +9,6 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from dialog_env.batched import BatchedDialogs
-from dialog_env.config import EpisodeConfig
 from dialog_env.world import DialogWorld
 
 
@@ -37,9 +35,9 @@ def run_protocol(world: DialogWorld, policy: DialogPolicy, pairs, split: str = "
     Returns `ranks (E, T+1)` int64 and the policy's mean wall time per dialog."""
     pairs = np.asarray(pairs, dtype=np.int64)
     # The world's episode settings (exclude_shown, max_tokens), on this split and budget.
-    episode = dataclasses.replace(
-        world.config.episode if world.config is not None else EpisodeConfig(), split=split,
-        max_turns=max_turns, feedback_embedding=getattr(policy, "needs_embedding", False),
+    episode = world.episode(
+        split=split, max_turns=max_turns,
+        feedback_embedding=getattr(policy, "needs_embedding", False),
         info="full", observation="dict")  # the oracle reference agent reads the mentions
     e = len(pairs)
     ranks = np.zeros((e, max_turns + 1), dtype=np.int64)

@@ -3,13 +3,14 @@ retrieval database, shopper (RecSim-style components; `dialog_env.factory` wires
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 
 import numpy as np
 
 from dialog_env.catalog.catalog import Catalog
 from dialog_env.catalog.schema import SPLITS
-from dialog_env.config import EnvConfig
+from dialog_env.config import EnvConfig, EpisodeConfig
 from dialog_env.database import RetrievalDB
 from dialog_env.item_space import ItemSpace
 from simulators.base import Shopper, check_shopper
@@ -65,6 +66,12 @@ class DialogWorld:
     @functools.cached_property
     def category_pools(self) -> CategoryPools:
         return CategoryPools(self.catalog)
+
+    def episode(self, **changes) -> EpisodeConfig:
+        """The episode settings of the world's configuration (defaults for a hand-assembled
+        world) with `changes` (e.g. another split or turn budget)."""
+        base = self.config.episode if self.config is not None else EpisodeConfig()
+        return dataclasses.replace(base, **changes)
 
     @property
     def n_items(self) -> int:

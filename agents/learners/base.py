@@ -3,14 +3,12 @@ torch generator, and the small tensor helpers the losses use."""
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
 from dialog_env.batched import BatchedDialogs
-from dialog_env.config import EpisodeConfig
 from dialog_env.world import DialogWorld
 
 
@@ -52,9 +50,8 @@ def new_batch(world: DialogWorld, cfg: LearnerConfig, seed: int, stage: int, ste
     split and turn budget are the learner's."""
     config = world.config
     # The world's episode settings and reward, on the train split with the learner's budget.
-    episode = dataclasses.replace(config.episode if config is not None else EpisodeConfig(),
-                                  split="train", max_turns=cfg.turns,
-                                  feedback_embedding=embedding, info=None, observation="dict")
+    episode = world.episode(split="train", max_turns=cfg.turns, feedback_embedding=embedding,
+                            info=None, observation="dict")
     core = BatchedDialogs(world, cfg.batch, episode,
                           config.reward if config is not None else None)
     base = ((seed * 100 + stage) * 1_000_000 + step) * cfg.batch
