@@ -25,7 +25,7 @@ from dialog_env.catalog.store import (
 from dialog_env.config import FLAT_NAMES, EnvConfig, env_config
 from dialog_env.database import RetrievalDB
 from dialog_env.features import feature_cache_path, make_extractor
-from dialog_env.item_space import build_item_space
+from dialog_env.item_space import ItemSpace, build_item_space
 from dialog_env.rewards import RewardConfig, RewardFn
 from dialog_env.world import DialogWorld
 from simulators.base import Shopper, check_shopper
@@ -50,15 +50,27 @@ def build_world(catalog: Catalog, config: EnvConfig | None = None,
     """A world over a given catalog (synthetic or real): item space and database from
     `config`, and `shopper` (or the registered shopper `config.shopper.name`)."""
     config = config or EnvConfig()
-    it = config.items
-    space = build_item_space(catalog, it.visual, it.visual_dim,
-                             attribute_weight=it.attribute_weight, progress=progress)
-    db = RetrievalDB(space.matrix, metric=config.database.metric, index=config.database.index)
+    space, db = _space_and_db(catalog, config, progress)
     if shopper is None:
         shopper = make_shopper(catalog, config.shopper)
     else:
         config = _with_shopper_name(config, shopper)
     return DialogWorld(catalog, space, db, shopper, config)
+
+
+def _space_and_db(catalog: Catalog, config: EnvConfig, progress: bool
+                  ) -> tuple[ItemSpace, RetrievalDB]:
+    """The item space and database of `config` over `catalog` (saying, with `progress`,
+    when features are computed rather than loaded from the cache)."""
+    it = config.items
+    kwargs = {"dim": it.visual_dim} if it.visual == "pixels" else {}
+    path = feature_cache_path(catalog, make_extractor(it.visual, catalog, **kwargs))
+    if progress and path is not None and not path.exists():
+        _say(f"computing the {it.visual} features of {len(catalog)} items into {path}")
+    space = build_item_space(catalog, it.visual, it.visual_dim,
+                             attribute_weight=it.attribute_weight, progress=progress)
+    return space, RetrievalDB(space.matrix, metric=config.database.metric,
+                              index=config.database.index)
 
 
 def _with_shopper_name(config: EnvConfig, shopper: Shopper) -> EnvConfig:
@@ -92,18 +104,7 @@ def make_world(config: EnvConfig | None = None, shopper: Shopper | None = None,
     catalog = _cached(_catalogs, c, lambda: _catalog(c, progress))
     key = (c, config.items, config.database)
 
-    def space_and_db():
-        it = config.items
-        kwargs = {"dim": it.visual_dim} if it.visual == "pixels" else {}
-        path = feature_cache_path(catalog, make_extractor(it.visual, catalog, **kwargs))
-        if progress and path is not None and not path.exists():
-            _say(f"computing the {it.visual} features of {len(catalog)} items into {path}")
-        space = build_item_space(catalog, it.visual, it.visual_dim,
-                                 attribute_weight=it.attribute_weight, progress=progress)
-        return space, RetrievalDB(space.matrix, metric=config.database.metric,
-                                  index=config.database.index)
-
-    space, db = _cached(_spaces, key, space_and_db)
+    space, db = _cached(_spaces, key, lambda: _space_and_db(catalog, config, progress))
     if shopper is not None:
         return DialogWorld(catalog, space, db, shopper, _with_shopper_name(config, shopper))
     shopper = _cached(_shoppers, (c, config.shopper),
