@@ -19,6 +19,17 @@ import tyro
 
 from dialog_env.cache import atomic_write_text
 
+# The command that writes each generated file, named when a block's file is missing.
+PRODUCERS = {
+    "results/attrnet/table.md": "python -m experiments.attrnet_report",
+    "results/bench/bench_catalog.md": "python -m experiments.bench_catalog",
+    "results/bench/bench_env.md": "python -m experiments.bench_env",
+    "results/demo/catalog.md": "python -m experiments.demo",
+    "results/demo/summary.md": "python -m experiments.demo",
+    "results/simulator/report.md": "python -m experiments.simulator_report",
+    "results/suite/summary.md": "python -m experiments.suite",
+}
+
 BLOCK = re.compile(r"(<!-- BEGIN GENERATED: (?P<path>[^ ]+) -->\n)(?P<body>.*?)"
                    r"(<!-- END GENERATED -->)", re.S)
 
@@ -40,7 +51,8 @@ def update(readme: Path = Path("README.md")) -> list[str]:
     def fill(m: re.Match) -> str:
         path = Path(m.group("path"))
         if not path.exists():
-            raise FileNotFoundError(f"README block needs {path}; run the script that writes it")
+            run = PRODUCERS.get(path.as_posix(), "the script that writes it")
+            raise FileNotFoundError(f"README block needs {path}; run {run}")
         used.append(str(path))
         return m.group(1) + path.read_text().rstrip("\n") + "\n" + m.group(4)
 
