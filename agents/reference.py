@@ -3,9 +3,15 @@
 random             a random query direction each turn
 anchor             the shown item's own item vector (no memory, no language)
 oracle-attributes  CHEATING upper bound on what the feedback conveys: reads the structured
-                   mentions, keeps the constraint set of the whole dialog, and ranks items
-                   by the number of constraints they satisfy, then by similarity to the
-                   shown item. Not an agent anyone could deploy.
+                   mentions (not the tokens), keeps the constraint set of the whole
+                   dialog, finds by the catalog's ground truth the items that satisfy
+                   the most constraints, and queries with the mean of their vectors in
+                   the world's own item space minus the mean of all items (plus a little of the shown item's). It
+                   bounds what an agent could retrieve from the dialog with perfect
+                   language understanding and memory, given what the world's item space
+                   can express: in the ground_truth world that is nearly perfect, with
+                   attrnet it is limited by AttrNet's predictions, with pixels by what
+                   pixels separate. Not an agent anyone could deploy.
 """
 
 from __future__ import annotations
@@ -61,6 +67,7 @@ class OracleAttributesAgent:
         self.not_: list[set[int]] = [set() for _ in range(core.B)]
         self.bounds: list[dict[str, list[int]]] = [{} for _ in range(core.B)]
         self.category: list[int | None] = [None] * core.B
+        self._categories = cat.categories
         self._silhouettes = [
             [self.vocab.index(v) for v in SLOT_BY_NAME["silhouette"].values[c]]
             for c in cat.categories]
@@ -86,24 +93,47 @@ class OracleAttributesAgent:
                     hi = min(hi, m["ref_level"] - 1)
                 self.bounds[i][m["slot"]] = [lo, hi]
 
+    def constraints(self, i: int) -> np.ndarray:
+        """Dialog `i`'s constraint vector over the vocabulary: +1 for each value asked for
+        (and each value a comparative allows), -1 for each value refused."""
+        c = np.zeros(len(self.vocab), dtype=np.float32)
+        c[list(self.is_[i])] += 1.0
+        c[list(self.not_[i])] -= 1.0
+        if self.category[i] is not None:
+            c[self._silhouettes[self.category[i]]] += 1.0
+            cat_name = self._categories[self.category[i]]
+            for slot, (lo, hi) in self.bounds[i].items():
+                levels = SLOT_BY_NAME[slot].values.get(cat_name, ())
+                for level in range(max(lo, 0), min(hi, len(levels) - 1) + 1):
+                    c[self.vocab.index(levels[level])] += 1.0
+        return c
+
     def act(self, obs, infos, core: BatchedDialogs) -> np.ndarray:
-        v_dim = core.world.space.visual_dim
-        w_att = core.world.space.attribute_weight
         q = self.similarity_weight * item_vectors(obs, core)
-        cats = core.world.catalog.categories
-        for i, info in enumerate(infos):
-            if info is None:
-                continue
-            self._read(i, info, core)
-            c = np.zeros(len(self.vocab))
-            c[list(self.is_[i])] += 1.0
-            c[list(self.not_[i])] -= 1.0
-            if self.category[i] is not None:
-                c[self._silhouettes[self.category[i]]] += 1.0
-                cat_name = cats[self.category[i]]
-                for slot, (lo, hi) in self.bounds[i].items():
-                    levels = SLOT_BY_NAME[slot].values.get(cat_name, ())
-                    for level in range(max(lo, 0), min(hi, len(levels) - 1) + 1):
-                        c[self.vocab.index(levels[level])] += 1.0
-            q[i, v_dim:] += c / w_att
+        rows = [i for i, info in enumerate(infos) if info is not None]
+        for i in rows:
+            self._read(i, infos[i], core)
+        c = np.stack([self.constraints(i) for i in rows]) if rows else None
+        if c is None or not c.any():
+            return to_box(q)
+        truth = self._truth(core)
+        score = c @ truth.T  # (n, N) constraints each item satisfies (by ground truth)
+        best = (score == score.max(axis=1, keepdims=True)).astype(np.float32)  # (n, N)
+        z = core.world.space.matrix
+        # The difference of means (items that satisfy the most constraints vs all items):
+        # what is common to every item drops out of the inner product.
+        centroid = best @ z / best.sum(axis=1, keepdims=True) - self._mean(z)
+        said = c.any(axis=1)
+        q[np.asarray(rows)[said]] += centroid[said]
         return to_box(q)
+
+    def _mean(self, z: np.ndarray) -> np.ndarray:
+        if getattr(self, "_mean_of", None) is not z:
+            self._mean_z, self._mean_of = z.mean(axis=0), z
+        return self._mean_z
+
+    def _truth(self, core: BatchedDialogs) -> np.ndarray:
+        if getattr(self, "_truth_of", None) is not core.world.catalog:
+            self._truth_f = core.world.catalog.attributes.astype(np.float32)
+            self._truth_of = core.world.catalog
+        return self._truth_f

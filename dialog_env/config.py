@@ -3,8 +3,8 @@ shopper, episode and reward — that `gym.make` keyword arguments, `make_vec`, t
 and every experiment script build (scripts expose it as `--env.<group>.<field>` through
 tyro).
 
-    EnvConfig(catalog=CatalogConfig(n_items=2000), items=ItemSpaceConfig(attribute_weight=0))
-    env_config(n_items=2000, attribute_weight=0)   # the same, from flat keyword names
+    EnvConfig(catalog=CatalogConfig(n_items=2000), items=ItemSpaceConfig(perception="pixels"))
+    env_config(n_items=2000, perception="pixels")   # the same, from flat keyword names
 
 Every group checks its values when built (`__post_init__`): a setting that means nothing
 (`max_tokens=0`, `visual_dim=-1`, a NaN weight, an unknown name, a float where an integer
@@ -25,7 +25,7 @@ from dialog_env.catalog.render import MAX_IMAGE_SIZE
 from dialog_env.catalog.schema import SPLITS
 from dialog_env.checks import as_bool, as_int, as_real, one_of
 from dialog_env.database import INDEX_KINDS, METRICS
-from dialog_env.features import EXTRACTORS
+from dialog_env.features.attrnet import AttrNetConfig
 from dialog_env.rewards import RewardConfig
 from simulators.registry import ShopperConfig, with_template
 
@@ -47,22 +47,35 @@ class CatalogConfig:
         _set(self, "image_size", as_int(self.image_size, "image_size", 8, MAX_IMAGE_SIZE))
 
 
+PERCEPTIONS = ("attrnet", "ground_truth", "pixels")
+
+
 @dataclass(frozen=True)
 class ItemSpaceConfig:
-    """The retrieval item space `z_i = [visual features ; w * attribute vector]`."""
+    """How items are perceived: what the agent observes of a shown item and the retrieval
+    item space `z_i = [visual features ; w * attributes]` the database ranks in."""
 
-    visual: str = "pixels"
-    """Visual features: pixels (PCA of downsampled pixels) or attributes."""
+    perception: str = "attrnet"
+    """attrnet: the learned attribute network (Fashion IQ appendix A) — visual features are
+    its image embedding `x` (L2-normalised), attributes its predicted probabilities
+    `phi(x)`; the agent never sees ground truth. ground_truth: PCA pixel features and the
+    catalog's true attributes (perfect perception). pixels: PCA pixel features only, no
+    attributes (the attribute half is zero)."""
     visual_dim: int = 128
-    """Dimension of the pixel features."""
+    """Dimension of the PCA pixel features (ground_truth and pixels perception)."""
     attribute_weight: float = 1.0
     """Weight w of the attribute half of the item vectors (0: visual features only)."""
+    attrnet: AttrNetConfig = field(default_factory=AttrNetConfig)
+    """The attribute network (attrnet perception): trained once per catalog, cached."""
 
     def __post_init__(self) -> None:
-        one_of(self.visual, "visual features", EXTRACTORS)
+        one_of(self.perception, "perception", PERCEPTIONS)
         _set(self, "visual_dim", as_int(self.visual_dim, "visual_dim", lo=1))
         _set(self, "attribute_weight", as_real(self.attribute_weight, "attribute_weight",
                                                lo=0.0))
+        if not isinstance(self.attrnet, AttrNetConfig):
+            raise TypeError(f"items.attrnet must be an AttrNetConfig, got "
+                            f"{type(self.attrnet).__name__} {self.attrnet!r}")
 
 
 @dataclass(frozen=True)
@@ -158,7 +171,7 @@ def to_plain(x: Any) -> Any:
 FLAT_NAMES: dict[str, tuple[str, str]] = {
     "n_items": ("catalog", "n_items"), "catalog_seed": ("catalog", "seed"),
     "image_size": ("catalog", "image_size"),
-    "visual": ("items", "visual"), "visual_dim": ("items", "visual_dim"),
+    "perception": ("items", "perception"), "visual_dim": ("items", "visual_dim"),
     "attribute_weight": ("items", "attribute_weight"),
     "metric": ("database", "metric"), "index": ("database", "index"),
     "split": ("episode", "split"), "max_turns": ("episode", "max_turns"),

@@ -30,7 +30,7 @@ arrays raise `TypeError` naming the dtype.
 |------------------------|------------------------|----------------------------------------|
 | `feedback`             | Box(0, vocab-1, (L,))  | caption token ids (int64), 0 = padding |
 | `candidate_features`   | Box(lo, hi, (Dv,))     | visual features of the shown item      |
-| `candidate_attributes` | Box(0, 1, (V,))        | attributes of the shown item, as seen  |
+| `candidate_attributes` | Box(0, 1, (V,))        | its attributes as the world perceives  |
 | `turn`                 | Box(0, T, (1,))        | turn index (0 after reset)             |
 | `feedback_embedding`   | Box(-1, 1, (384,))     | only with `feedback_embedding=True`:   |
 |                        |                        | all-MiniLM-L6-v2 embedding of the text |
@@ -88,8 +88,10 @@ an outer `TimeLimit`). Stepping an ended episode raises `RuntimeError`.
 reward) and/or flat keywords that override it: `split="train"|"val"|"test"`,
 `max_turns=10`, `reward="rank_percentile_gain"` (or a callable), `success_bonus=1.0`,
 `exclude_shown=True`, `max_tokens=24`, `feedback_embedding=False` (needs the `text`
-extra), `metric="ip"|"cosine"`, `index="flat"`, `visual="pixels"|"attributes"`,
-`visual_dim=128`, `attribute_weight=1.0`, `n_items=10000`, `catalog_seed=0`,
+extra), `metric="ip"|"cosine"`, `index="flat"`,
+`perception="attrnet"|"ground_truth"|"pixels"` (what the agent and the database see of an
+item: AttrNet's embedding and predicted attributes, the true attributes, or pixels only;
+`dialog_env.item_space`), `visual_dim=128`, `attribute_weight=1.0`, `n_items=10000`, `catalog_seed=0`,
 `image_size=64`; `info="numeric"|"full"|None`; `observation="dict"|"flat"`;
 `progress=True` (the first build of a catalog, its images and features says so on
 stderr, with progress bars; loading from the cache is silent); `shopper=` a registered

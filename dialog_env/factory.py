@@ -24,11 +24,13 @@ from dialog_env.catalog.store import (
 )
 from dialog_env.config import FLAT_NAMES, EnvConfig, env_config
 from dialog_env.database import RetrievalDB
-from dialog_env.features import feature_cache_path, make_extractor
+from dialog_env.features import AttrNetFeatures, feature_cache_path, make_extractor
+from dialog_env.features.attrnet import weights_path
 from dialog_env.item_space import ItemSpace, build_item_space
 from dialog_env.rewards import RewardConfig, RewardFn
 from dialog_env.world import DialogWorld
 from simulators.base import Shopper, check_shopper
+from simulators.profiles import perceived_catalog
 from simulators.registry import ShopperConfig, make_shopper
 
 _CACHE_SIZE = 8
@@ -52,7 +54,7 @@ def build_world(catalog: Catalog, config: EnvConfig | None = None,
     config = config or EnvConfig()
     space, db = _space_and_db(catalog, config, progress)
     if shopper is None:
-        shopper = make_shopper(catalog, config.shopper)
+        shopper = _shopper(catalog, space, config)
     else:
         config = _with_shopper_name(config, shopper)
     return DialogWorld(catalog, space, db, shopper, config)
@@ -61,16 +63,38 @@ def build_world(catalog: Catalog, config: EnvConfig | None = None,
 def _space_and_db(catalog: Catalog, config: EnvConfig, progress: bool
                   ) -> tuple[ItemSpace, RetrievalDB]:
     """The item space and database of `config` over `catalog` (saying, with `progress`,
-    when features are computed rather than loaded from the cache)."""
+    when features are computed or AttrNet trained rather than loaded from the cache)."""
     it = config.items
-    kwargs = {"dim": it.visual_dim} if it.visual == "pixels" else {}
-    path = feature_cache_path(catalog, make_extractor(it.visual, catalog, **kwargs))
-    if progress and path is not None and not path.exists():
-        _say(f"computing the {it.visual} features of {len(catalog)} items into {path}")
-    space = build_item_space(catalog, it.visual, it.visual_dim,
-                             attribute_weight=it.attribute_weight, progress=progress)
+    if it.perception == "attrnet":
+        extractor = AttrNetFeatures(len(catalog.vocab), it.attrnet)
+        path = feature_cache_path(catalog, extractor)
+        if progress and path is not None and not path.exists():
+            weights = weights_path(catalog, it.attrnet)
+            train = "" if weights is not None and weights.exists() else (
+                f"training AttrNet on the {len(catalog.indices('train'))} train items "
+                f"(once per catalog) and ")
+            _say(f"{train}computing its features of {len(catalog)} items into {path}")
+    else:
+        path = feature_cache_path(catalog, make_extractor("pixels", catalog,
+                                                          dim=it.visual_dim))
+        if progress and path is not None and not path.exists():
+            _say(f"computing the pixel features of {len(catalog)} items into {path}")
+    space = build_item_space(catalog, it.perception, it.visual_dim, it.attribute_weight,
+                             it.attrnet, progress=progress)
     return space, RetrievalDB(space.matrix, metric=config.database.metric,
                               index=config.database.index)
+
+
+def _shopper(catalog: Catalog, space: ItemSpace, config: EnvConfig) -> Shopper:
+    """The registered shopper of `config`, speaking from the ground truth or, with
+    `shopper.sees="predictions"`, from the world's attribute predictions."""
+    if config.shopper.sees == "predictions":
+        if space.perception != "attrnet":
+            raise ValueError(f"shopper.sees='predictions' needs perception 'attrnet' (the "
+                             f"world's attribute network); this world's perception is "
+                             f"{space.perception!r}")
+        catalog = perceived_catalog(catalog, space.attributes, label="attrnet-predictions")
+    return make_shopper(catalog, config.shopper)
 
 
 def _with_shopper_name(config: EnvConfig, shopper: Shopper) -> EnvConfig:
@@ -107,8 +131,9 @@ def make_world(config: EnvConfig | None = None, shopper: Shopper | None = None,
     space, db = _cached(_spaces, key, lambda: _space_and_db(catalog, config, progress))
     if shopper is not None:
         return DialogWorld(catalog, space, db, shopper, _with_shopper_name(config, shopper))
-    shopper = _cached(_shoppers, (c, config.shopper),
-                      lambda: make_shopper(catalog, config.shopper))
+    seen = key if config.shopper.sees == "predictions" else c
+    shopper = _cached(_shoppers, (seen, config.shopper),
+                      lambda: _shopper(catalog, space, config))
     world = DialogWorld(catalog, space, db, shopper, config)
     world.recipe = config  # rebuilt from it when pickled (`DialogWorld.__reduce_ex__`)
     return world

@@ -1,31 +1,43 @@
-"""The environment's item space: `z_i = [visual features ; w * attribute features]`.
+"""The environment's item space: `z_i = [visual features ; w * attribute features]`, and the
+three perceptions a world can have (`ItemSpaceConfig.perception`).
 
 As in Fashion IQ's candidate generator (`d(x) = W[x, phi(x)]`), the database ranks items
-in the concatenation of a visual feature and the attribute vector, so a linear query can
-weigh attributes. The attribute half is what the agent may see (ground truth by default).
+in the concatenation of a visual feature and an attribute vector, so a linear query can
+weigh attributes. What fills the two halves is the world's perception, and it is also
+exactly what the agent observes of a shown item (`candidate_features`,
+`candidate_attributes`):
+
+    attrnet       x = AttrNet's image embedding (centred, L2-normalised), attributes = phi(x), its
+                  predicted probabilities; ground truth is never shown to the agent
+    ground_truth  x = PCA pixel features, attributes = the catalog's true multi-hot vector
+    pixels        x = PCA pixel features, attributes = zeros (nothing but the image)
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
 
 from dialog_env.catalog.catalog import Catalog
 from dialog_env.features import extract_features, make_extractor
+from dialog_env.features.attrnet import AttrNetConfig, AttrNetFeatures, split_features
 
 
 @dataclass
 class ItemSpace:
-    visual: np.ndarray  # (N, Dv) float32
-    attributes: np.ndarray  # (N, V) float32, what the agent sees
+    visual: np.ndarray  # (N, Dv) float32, what the agent sees as candidate_features
+    attributes: np.ndarray  # (N, V) float32, what the agent sees as candidate_attributes
     attribute_weight: float
     visual_name: str
+    perception: str = "custom"
 
-    @property
+    @functools.cached_property
     def matrix(self) -> np.ndarray:
         """(N, Dv + V) float32 item matrix of the retrieval database."""
-        return np.concatenate([self.visual, self.attribute_weight * self.attributes], axis=1)
+        return np.concatenate([self.visual, self.attribute_weight * self.attributes],
+                              axis=1).astype(np.float32, copy=False)
 
     @property
     def visual_dim(self) -> int:
@@ -36,17 +48,30 @@ class ItemSpace:
         return self.visual.shape[1] + self.attributes.shape[1]
 
 
-def build_item_space(catalog: Catalog, visual: str = "pixels", visual_dim: int = 128,
-                     attributes: np.ndarray | None = None, attribute_weight: float = 1.0,
-                     cache: bool = True, progress: bool = True) -> ItemSpace:
-    """Visual features (cached) + attribute vectors (ground truth unless `attributes`, e.g.
-    an attribute predictor's outputs, is given) of every item."""
-    kwargs = {"dim": visual_dim} if visual == "pixels" else {}
-    vis = extract_features(catalog, make_extractor(visual, catalog, **kwargs), cache=cache,
-                           progress=progress)
-    att = catalog.attributes.astype(np.float32) if attributes is None else \
-        np.asarray(attributes, dtype=np.float32)
-    if att.shape != catalog.attributes.shape:
-        raise ValueError(f"attributes must have shape {catalog.attributes.shape} (items x "
-                         f"vocabulary), got {att.shape}")
-    return ItemSpace(vis, att, attribute_weight, visual)
+def build_item_space(catalog: Catalog, perception: str = "ground_truth",
+                     visual_dim: int = 128, attribute_weight: float = 1.0,
+                     attrnet: AttrNetConfig | None = None, cache: bool = True,
+                     progress: bool = True) -> ItemSpace:
+    """The item space of `perception` over `catalog` (features cached on disk)."""
+    if perception == "attrnet":
+        config = attrnet or AttrNetConfig()
+        feats = extract_features(catalog, AttrNetFeatures(len(catalog.vocab), config,
+                                                          cache=cache, progress=progress),
+                                 cache=cache, progress=progress)
+        x, phi = split_features(feats, config)
+        # Centred on the train items' mean and L2-normalised, like the pixel features: the
+        # embedding is a ReLU output (all non-negative), so uncentred every item would be
+        # close to every other under the inner product.
+        x = x - x[catalog.indices("train")].mean(axis=0)
+        x = x / (np.linalg.norm(x, axis=1, keepdims=True) + 1e-8)
+        return ItemSpace(x.astype(np.float32), np.ascontiguousarray(phi, dtype=np.float32),
+                         attribute_weight, "attrnet", perception)
+    if perception not in ("ground_truth", "pixels"):
+        raise ValueError(f"unknown perception {perception!r}; expected one of "
+                         f"('attrnet', 'ground_truth', 'pixels')")
+    vis = extract_features(catalog, make_extractor("pixels", catalog, dim=visual_dim),
+                           cache=cache, progress=progress)
+    att = catalog.attributes.astype(np.float32)
+    if perception == "pixels":
+        att = np.zeros_like(att)
+    return ItemSpace(vis, att, attribute_weight, "pixels", perception)

@@ -83,6 +83,7 @@ class DialogWorld:
 
     def describe(self) -> dict:
         return {"catalog": self.catalog.name, "items": self.n_items, "item_dim": self.dim,
+                "perception": self.space.perception,
                 "visual": self.space.visual_name, "visual_dim": self.space.visual_dim,
                 "attributes": len(self.catalog.vocab), "metric": self.db.metric,
                 "index": self.db.kind, "shopper": self.shopper.name,

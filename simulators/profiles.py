@@ -54,3 +54,26 @@ class AttributeProfiles:
         self.multi = np.zeros(a.shape, dtype=bool)
         self.multi[:, multi_cols] = scores[:, multi_cols] >= threshold
         self.slot_index = {s.name: k for k, s in enumerate(self.single_slots)}
+
+
+def perceived_catalog(catalog: Catalog, scores: np.ndarray, threshold: float = 0.5,
+                      label: str = "predicted") -> Catalog:
+    """`catalog` as an attribute predictor sees it: each item's attributes and ordinal
+    levels replaced by the predictor's reading of `scores` `(N, V)` (for each single-label
+    slot of the item's category the best-scoring value when it scores at least
+    `threshold`; multi-label values scoring at least `threshold`). Everything else (ids,
+    categories, splits, images) is the catalog's own. A shopper built on it speaks from
+    the predictions instead of the ground truth."""
+    import dataclasses
+
+    p = AttributeProfiles(catalog, scores, threshold)
+    attributes = p.multi.copy()
+    rows, ks = np.nonzero(p.single >= 0)
+    attributes[rows, p.single[rows, ks]] = True
+    ordinal = np.full(catalog.ordinal.shape, -1, dtype=catalog.ordinal.dtype)
+    for o, name in enumerate(catalog.ordinal_names):
+        if name in p.slot_index:
+            ordinal[:, o] = p.level[:, p.slot_index[name]]
+    meta = {**catalog.meta, "perceived": label}
+    return dataclasses.replace(catalog, name=f"{catalog.name}+{label}", attributes=attributes,
+                               ordinal=ordinal, meta=meta)

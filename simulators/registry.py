@@ -18,6 +18,9 @@ from simulators.base import Shopper, check_shopper
 from simulators.template.config import TemplateConfig
 
 
+SEES = ("ground_truth", "predictions")
+
+
 @dataclass(frozen=True)
 class ShopperConfig:
     """Which shopper answers, and the settings of each kind of shopper."""
@@ -26,6 +29,14 @@ class ShopperConfig:
     """A registered shopper (`simulators.registry.SHOPPERS`): template."""
     template: TemplateConfig = field(default_factory=TemplateConfig)
     """The template shopper's lexicon, mode shares and noise rates."""
+    sees: str = "ground_truth"
+    """What the shopper perceives of an item: ground_truth (a person sees the real item) or
+    predictions (the world's attribute network's predictions, as in Fashion IQ's simulator;
+    needs perception attrnet)."""
+
+    def __post_init__(self) -> None:
+        if self.sees not in SEES:
+            raise ValueError(f"unknown shopper.sees {self.sees!r}; expected one of {SEES}")
 
 
 ShopperFactory = Callable[[Catalog, ShopperConfig], Shopper]

@@ -35,7 +35,8 @@ def small_world():
     from dialog_env.config import env_config
     from dialog_env.factory import make_world
 
-    return make_world(env_config(n_items=2000, catalog_seed=5, visual_dim=32), progress=False)
+    return make_world(env_config(n_items=2000, catalog_seed=5, visual_dim=32,
+                                 perception="ground_truth"), progress=False)
 
 
 @pytest.fixture(scope="session")

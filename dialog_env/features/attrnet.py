@@ -31,6 +31,8 @@ from tqdm.auto import tqdm
 
 from dialog_env.cache import CacheMismatch, atomic_write, atomic_write_json, verify, write_checksum
 from dialog_env.catalog.catalog import Catalog
+from dialog_env.catalog.render import MAX_IMAGE_SIZE
+from dialog_env.checks import as_int, as_real
 
 if TYPE_CHECKING:
     import torch
@@ -50,6 +52,22 @@ class AttrNetConfig:
     """Seeds parameter initialisation and the batch order."""
     image_size: int = 64
     """Images are resized to this side before the network (adaptive pooling accepts any)."""
+
+    def __post_init__(self) -> None:
+        put = object.__setattr__
+        put(self, "dim", as_int(self.dim, "attrnet.dim", lo=1))
+        if isinstance(self.channels, (str, bytes)) or not hasattr(self.channels, "__len__") \
+                or len(self.channels) == 0:
+            raise ValueError(f"attrnet.channels must be a non-empty list of channel counts, "
+                             f"got {self.channels!r}")
+        put(self, "channels", tuple(as_int(c, "attrnet.channels", lo=1) for c in self.channels))
+        put(self, "epochs", as_int(self.epochs, "attrnet.epochs", lo=1))
+        put(self, "batch_size", as_int(self.batch_size, "attrnet.batch_size", lo=1))
+        put(self, "lr", as_real(self.lr, "attrnet.lr", lo=0.0))
+        if self.lr == 0:
+            raise ValueError("attrnet.lr must be > 0, got 0")
+        put(self, "seed", as_int(self.seed, "attrnet.seed", lo=0))
+        put(self, "image_size", as_int(self.image_size, "attrnet.image_size", 8, MAX_IMAGE_SIZE))
 
     def key(self) -> str:
         ch = ".".join(str(c) for c in self.channels)

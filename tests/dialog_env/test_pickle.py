@@ -13,7 +13,8 @@ import dialog_env  # noqa: F401
 from dialog_env.vector import FashionDialogVectorEnv
 from tests.dialog_env.test_env import rollout, same
 
-SMALL = dict(n_items=2000, catalog_seed=5, visual_dim=32)  # the `small_world` configuration
+SMALL = dict(n_items=2000, catalog_seed=5, visual_dim=32,
+             perception="ground_truth")  # the `small_world` configuration
 
 
 def dialog(env, seed, steps=5):
