@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from dialog_env.cache import atomic_write_text
+from experiments.paper_comparisons import ntm_ordering, table6
 from experiments.summary import ci_cell
 
 if TYPE_CHECKING:
@@ -32,7 +33,8 @@ def write_report(args: Args, results: dict[str, dict], wall: float) -> None:
     lines = [
         f"# {args.title}", "",
         f"{args.episodes} test dialogs per training seed, {turns} turns, "
-        f"{args.env.catalog.n_items:,} items; learners {' then '.join(args.learners)} "
+        f"{args.env.catalog.n_items:,} items, perception `{args.env.items.perception}` "
+        f"(attribute weight {args.env.items.attribute_weight:g}); learners {' then '.join(args.learners)} "
         f"({' + '.join(map(str, args.steps))} steps, batch {args.batch}). Recall@K in %, "
         f"95% bootstrap CIs over all dialogs of all seeds; `R@10 per seed` shows the spread "
         f"across training seeds. `oracle-attributes` cheats (reads structured mentions)."
@@ -58,6 +60,9 @@ def write_report(args: Args, results: dict[str, dict], wall: float) -> None:
     timing = sorted({r.get("timing_device", "") for r in main_rows if "seconds_per_step" in r})
     lines += ["", f"Inference times measured on: {', '.join(timing) or 'the training device'}."]
     lines += ["", *comparisons(results, last), *saturation(results, last)]
+    for section in (table6(results, last), ntm_ordering(results, last)):
+        if section:
+            lines += ["", *section]
     sweep = [r for r in results.values() if "-C" in r["agent"]]
     if sweep:
         lines += ["", "FashionNTM memories (Figure 8): mean of R@5 and R@8 at the last turn "
@@ -116,8 +121,8 @@ def saturation(results: dict[str, dict], last: int, level: float = 0.95) -> list
              f"{', '.join(f't{t}' for t in early)})" if early else
              f"a {last}-turn budget has no earlier turns to compare")
     return [f"- Every learned agent reaches R@10 >= {100 * min(finals):.1f}% by turn {last}: "
-            f"with ground-truth attributes in the item space and noise-free feedback the "
-            f"default task saturates; {where}."]
+            f"in this world the "
+            f"task saturates; {where}."]
 
 
 def plot_memories(sweep: list[dict], path: Path, last: int) -> None:
