@@ -6,12 +6,13 @@ oracle-attributes  CHEATING upper bound on what the feedback conveys: reads the 
                    mentions (not the tokens), keeps the constraint set of the whole
                    dialog, finds by the catalog's ground truth the items that satisfy
                    the most constraints, and queries with the mean of their vectors in
-                   the world's own item space minus the mean of all items (plus a little of the shown item's). It
-                   bounds what an agent could retrieve from the dialog with perfect
-                   language understanding and memory, given what the world's item space
-                   can express: in the ground_truth world that is nearly perfect, with
-                   attrnet it is limited by AttrNet's predictions, with pixels by what
-                   pixels separate. Not an agent anyone could deploy.
+                   the world's own item space minus the mean of all items (plus a
+                   little of the shown item's vector). It bounds what an agent could
+                   retrieve from the dialog with perfect language understanding and
+                   memory, given what the world's item space can express: nearly
+                   everything in the ground_truth world; with attrnet it is limited by
+                   AttrNet's predictions, with pixels by what pixels separate. Not an
+                   agent anyone could deploy.
 """
 
 from __future__ import annotations

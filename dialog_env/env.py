@@ -91,8 +91,8 @@ reward) and/or flat keywords that override it: `split="train"|"val"|"test"`,
 extra), `metric="ip"|"cosine"`, `index="flat"`,
 `perception="attrnet"|"ground_truth"|"pixels"` (what the agent and the database see of an
 item: AttrNet's embedding and predicted attributes, the true attributes, or pixels only;
-`dialog_env.item_space`), `visual_dim=128`, `attribute_weight=1.0`, `n_items=10000`, `catalog_seed=0`,
-`image_size=64`; `info="numeric"|"full"|None`; `observation="dict"|"flat"`;
+`dialog_env.item_space`), `visual_dim=128`, `attribute_weight=1.0`, `n_items=10000`,
+`catalog_seed=0`, `image_size=64`; `info="numeric"|"full"|None`; `observation="dict"|"flat"`;
 `progress=True` (the first build of a catalog, its images and features says so on
 stderr, with progress bars; loading from the cache is silent); `shopper=` a registered
 shopper name (`"template"`), a `ShopperConfig` or any object keeping the shopper contract

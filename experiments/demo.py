@@ -53,7 +53,7 @@ class Args:
     """Learned agents to train ([] to skip training)."""
     train_steps: int = 150
     """Supervised training batches per agent."""
-    batch: int = 64
+    batch: int = 32
     """Dialogs per training batch."""
     device: str = "auto"
     """Training device: auto (CUDA when available), cpu or cuda."""

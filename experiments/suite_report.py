@@ -34,7 +34,8 @@ def write_report(args: Args, results: dict[str, dict], wall: float) -> None:
         f"# {args.title}", "",
         f"{args.episodes} test dialogs per training seed, {turns} turns, "
         f"{args.env.catalog.n_items:,} items, perception `{args.env.items.perception}` "
-        f"(attribute weight {args.env.items.attribute_weight:g}); learners {' then '.join(args.learners)} "
+        f"(attribute weight {args.env.items.attribute_weight:g}); learners "
+        f"{' then '.join(args.learners)} "
         f"({' + '.join(map(str, args.steps))} steps, batch {args.batch}). Recall@K in %, "
         f"95% bootstrap CIs over all dialogs of all seeds; `R@10 per seed` shows the spread "
         f"across training seeds. `oracle-attributes` cheats (reads structured mentions)."
@@ -59,7 +60,8 @@ def write_report(args: Args, results: dict[str, dict], wall: float) -> None:
             f"{1000 * r['inference_seconds_per_dialog']:.2f} |")
     timing = sorted({r.get("timing_device", "") for r in main_rows if "seconds_per_step" in r})
     lines += ["", f"Inference times measured on: {', '.join(timing) or 'the training device'}."]
-    lines += ["", *comparisons(results, last), *saturation(results, last)]
+    lines += ["", *comparisons(results, last), *saturation(results, last),
+              *world_goals(results, last)]
     for section in (table6(results, last), ntm_ordering(results, last)):
         if section:
             lines += ["", *section]
@@ -123,6 +125,26 @@ def saturation(results: dict[str, dict], last: int, level: float = 0.95) -> list
     return [f"- Every learned agent reaches R@10 >= {100 * min(finals):.1f}% by turn {last}: "
             f"in this world the "
             f"task saturates; {where}."]
+
+
+def world_goals(results: dict[str, dict], last: int) -> list[str]:
+    """The default world's calibration goals, checked on this run: the best learned agent's
+    R@10 at the last turn at most 90% and at least 3x `anchor`'s, rising from turn 5 on."""
+    learned = [r for r in results.values() if "recall@10_last_per_seed" in r
+               and "-C" not in r["agent"]]
+    if not learned or "anchor" not in results or last <= 5:
+        return []
+    r10 = {r["agent"]: r["metrics"]["per_turn"]["recall@10"]["mean"] for r in learned}
+    best = max(r10, key=lambda a: r10[a][last])
+    top, at5 = 100 * r10[best][last], 100 * r10[best][5]
+    anchor = 100 * results["anchor"]["metrics"]["per_turn"]["recall@10"]["mean"][last]
+    checks = [(top <= 90.0, f"{top:.1f}% <= 90%"),
+              (top >= 3 * anchor, f">= 3x anchor's {anchor:.1f}%"),
+              (top > at5, f"rises from {at5:.1f}% at turn 5")]
+    met = "all met" if all(ok for ok, _ in checks) else "not all met: " + ", ".join(
+        text for ok, text in checks if not ok)
+    return [f"- World goals (best learned agent {best}, R@10 at turn {last}): "
+            f"{'; '.join(text for _, text in checks)} — {met}."]
 
 
 def plot_memories(sweep: list[dict], path: Path, last: int) -> None:

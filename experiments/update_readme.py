@@ -22,12 +22,14 @@ from dialog_env.cache import atomic_write_text
 # The command that writes each generated file, named when a block's file is missing.
 PRODUCERS = {
     "results/attrnet/table.md": "python -m experiments.attrnet_report",
+    "results/calibration/candidates.md": "python -m experiments.calibrate",
     "results/bench/bench_catalog.md": "python -m experiments.bench_catalog",
     "results/bench/bench_env.md": "python -m experiments.bench_env",
     "results/demo/catalog.md": "python -m experiments.demo",
     "results/demo/summary.md": "python -m experiments.demo",
     "results/simulator/report.md": "python -m experiments.simulator_report",
     "results/suite/summary.md": "python -m experiments.suite",
+    "results/suite/perception.md": "python -m experiments.perception_table",
 }
 
 BLOCK = re.compile(r"(<!-- BEGIN GENERATED: (?P<path>[^ ]+) -->\n)(?P<body>.*?)"

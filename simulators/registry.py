@@ -17,7 +17,6 @@ from dialog_env.catalog.catalog import Catalog
 from simulators.base import Shopper, check_shopper
 from simulators.template.config import TemplateConfig
 
-
 SEES = ("ground_truth", "predictions")
 
 

@@ -47,3 +47,50 @@ def test_ntm_ordering_says_which_steps_hold_and_which_reverse():
     assert "- st-ewma < st-lstm: is reversed" in text
     assert "- st-lstm < fashionntm: is not resolved (CIs overlap)" in text
     assert "| 48.1 |" in text  # FashionNTM's own figure on Multi-turn FashionIQ
+
+
+def test_world_goals_are_checked_on_the_best_learned_agent():
+    from experiments.suite_report import world_goals
+
+    def learned(name, rate):
+        r = _result(name, rate, turns=8)
+        r["recall@10_last_per_seed"] = [rate]
+        return r
+
+    results = {"anchor": _result("anchor", 0.01, turns=8), "a": learned("a", 0.3),
+               "b": learned("b", 0.5)}
+    (line,) = world_goals(results, 8)
+    assert "best learned agent b" in line and "not all met: rises" in line  # flat from t1
+    results["b"] = learned("b", 0.95)
+    assert "not all met: 9" in world_goals(results, 8)[0]
+    assert world_goals(results, 5) == []  # no turn after 5 to rise to
+
+
+def test_perception_table_puts_the_worlds_side_by_side(tmp_path):
+    import json
+
+    import pytest
+
+    from experiments.perception_table import Args, main
+
+    def suite(folder, perception, rates, seeds, turns=5):
+        results = {a: {**_result(a, r, turns=turns), "seeds": list(range(seeds))}
+                   for a, r in rates.items()}
+        args = {"env": {"items": {"perception": perception, "attribute_weight": 1.0},
+                        "episode": {"max_turns": turns}}, "steps": [200], "batch": 32}
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "summary.json").write_text(json.dumps(
+            {"results": results, "args": args}))
+        return tmp_path / folder
+
+    a = suite("a", "attrnet", {"guo-gru": 0.1, "fiq-gru": 0.2}, 3)
+    b = suite("b", "ground_truth", {"guo-gru": 0.9}, 1)
+    text = main(Args([a, b], out=tmp_path / "p.md"))
+    assert "attrnet (w 1): R@10 t5" in text and "ground_truth (w 1): R@5 t5" in text
+    guo = next(ln for ln in text.splitlines() if ln.startswith("| guo-gru"))
+    fiq = next(ln for ln in text.splitlines() if ln.startswith("| fiq-gru"))
+    assert guo.endswith("| 3 / 1 |") and fiq.endswith("| 3 / - |")
+    assert (tmp_path / "p.md").read_text() == text
+    c = suite("c", "pixels", {"guo-gru": 0.1}, 1, turns=8)
+    with pytest.raises(ValueError, match="different turn budgets"):
+        main(Args([a, c], out=tmp_path / "q.md"))

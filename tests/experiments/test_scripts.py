@@ -132,3 +132,22 @@ def test_simulator_report_samples_the_configured_shopper(tmp_path):
     assert report["env"]["shopper"]["template"]["lexicon"] == "test"
     assert report["reference_files"] == 80 and 0.0 <= report["classifier_accuracy"] <= 1.0
     assert "lexicon `test`" in (tmp_path / "out" / "report.md").read_text()
+
+
+def test_calibrate_appends_a_candidate_and_checks_the_goals(tmp_path):
+    from experiments.calibrate import goals
+
+    for w in ("1", "0.3"):
+        run_script("calibrate", "--agent", "st-avg", "--steps", "2", "--batch", "4",
+                   "--episodes", "10", *SMALL, "--env.episode.max-turns", "6",
+                   "--env.items.attribute-weight", w, "--out", str(tmp_path), "--quiet")
+    rows = [json.loads(x) for x in (tmp_path / "candidates.jsonl").read_text().splitlines()]
+    assert [r["w"] for r in rows] == [1.0, 0.3] and all(len(r["R@10"]) == 6 for r in rows)
+    assert rows[0]["env"]["items"]["perception"] == "attrnet"
+    table = (tmp_path / "candidates.md").read_text()
+    assert table.count("| st-avg | attrnet |") == 2
+    row = {"R@10": [1, 2, 3, 4, 5, 6], "anchor": [0.5] * 6}
+    assert all(goals(row).values())
+    assert not goals({**row, "R@10": [1, 2, 3, 4, 95, 95]})["at most 90%"]
+    assert not goals({**row, "R@10": [1, 2, 3, 4, 5, 5]})["rises t5 -> last"]
+    assert not goals({**row, "anchor": [2.5] * 6})[">= 3x anchor"]
