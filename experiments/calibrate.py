@@ -41,6 +41,9 @@ class Args:
     """Torch CPU threads (0: torch's default)."""
     env: EnvConfig = field(default_factory=EnvConfig)
     out: Path = Path("results/calibration")
+    """Where the candidates table goes."""
+    runs: Path = Path("runs/calibration")
+    """Where the training checkpoints go."""
     quiet: bool = False
 
 
@@ -102,7 +105,7 @@ def main(args: Args) -> dict:
     train(agent, world, [("supervised", LearnerConfig(steps=args.steps, batch=args.batch,
                                                       turns=turns,
                                                       checkpoint_every=args.steps))],
-          args.out / "runs" / name, seed=args.seed, device=torch.device("cpu"),
+          args.runs / name, seed=args.seed, device=torch.device("cpu"),
           progress=not args.quiet)
     row["train_s"] = round(time.perf_counter() - t0)
     ranks = run_protocol(world, TorchPolicy(agent, "cpu"), pairs, max_turns=turns,

@@ -43,20 +43,21 @@ def write_report(args: Args, results: dict[str, dict], wall: float) -> None:
         f"| agent | R@1 t{last} | R@5 t{last} | R@8 t{last} | R@10 t{last} | R@50 t{last} | "
         f"mean(R@5,R@8) t{last} | "
         + "".join(f"R@10 t{t} | " for t in early) + "R@10 per seed | "
-        "trained on | s/step | ms/dialog (batch 256) |",
-        "|---|" + "---:|" * (7 + len(early)) + "---|---:|---:|",
+        "trained on | train s | s/step | ms/dialog (batch 256) |",
+        "|---|" + "---:|" * (7 + len(early)) + "---|---:|---:|---:|",
     ]
     for r in main_rows:
         p = r["metrics"]["per_turn"]
         fnt = 50 * (p["recall@5"]["mean"][last] + p["recall@8"]["mean"][last])
         seeds = " / ".join(f"{100 * x:.1f}" for x in r.get("recall@10_last_per_seed", []))
         sps = f"{r['seconds_per_step']:.2f}" if "seconds_per_step" in r else ""
+        tsec = f"{r['train_seconds']:.0f}" if "seconds_per_step" in r else ""
         lines.append(
             f"| {r['agent']} | {ci_cell(p['recall@1'], last)} | {ci_cell(p['recall@5'], last)} | "
             f"{ci_cell(p['recall@8'], last)} | {ci_cell(p['recall@10'], last)} | "
             f"{ci_cell(p['recall@50'], last)} | {fnt:.1f} | "
             + "".join(f"{ci_cell(p['recall@10'], t)} | " for t in early) + f"{seeds} | "
-            f"{r.get('device', '')} | {sps} | "
+            f"{r.get('device', '')} | {tsec} | {sps} | "
             f"{1000 * r['inference_seconds_per_dialog']:.2f} |")
     timing = sorted({r.get("timing_device", "") for r in main_rows if "seconds_per_step" in r})
     lines += ["", f"Inference times measured on: {', '.join(timing) or 'the training device'}."]

@@ -23,7 +23,9 @@ def test_a_first_build_says_what_it_builds_and_a_cached_one_is_silent(
     assert "building the synthetic catalog (300 items, seed 77, 16px images)" in said
     assert str(tmp_path) in said
     assert "render 16px" in said  # the images' progress bar
-    assert "computing the pixels features of 300 items" in said
+    # The default perception: AttrNet is trained on the train items, then encodes all.
+    assert "training AttrNet on the 180 train items (once per catalog)" in said
+    assert "computing its features of 300 items" in said and "attrnet:" in said
     gym.make("FashionDialog-v0", **TINY)  # this process's cache
     assert capfd.readouterr() == ("", "")
     for cache in ("_catalogs", "_spaces", "_shoppers"):
@@ -32,5 +34,8 @@ def test_a_first_build_says_what_it_builds_and_a_cached_one_is_silent(
     assert capfd.readouterr() == ("", "")
     for cache in ("_catalogs", "_spaces", "_shoppers"):
         monkeypatch.setattr(factory, cache, {})
-    gym.make("FashionDialog-v0", progress=False, **dict(TINY, visual_dim=4))
+    gym.make("FashionDialog-v0", progress=False, **dict(TINY, attribute_weight=0.5,
+                                                        perception="pixels"))
     assert capfd.readouterr() == ("", "")  # progress=False: silent even when building
+    gym.make("FashionDialog-v0", **dict(TINY, perception="pixels", visual_dim=4))
+    assert "computing the pixel features of 300 items" in "".join(capfd.readouterr())

@@ -140,7 +140,8 @@ def test_calibrate_appends_a_candidate_and_checks_the_goals(tmp_path):
     for w in ("1", "0.3"):
         run_script("calibrate", "--agent", "st-avg", "--steps", "2", "--batch", "4",
                    "--episodes", "10", *SMALL, "--env.episode.max-turns", "6",
-                   "--env.items.attribute-weight", w, "--out", str(tmp_path), "--quiet")
+                   "--env.items.attribute-weight", w, "--out", str(tmp_path),
+                   "--runs", str(tmp_path / "runs"), "--quiet")
     rows = [json.loads(x) for x in (tmp_path / "candidates.jsonl").read_text().splitlines()]
     assert [r["w"] for r in rows] == [1.0, 0.3] and all(len(r["R@10"]) == 6 for r in rows)
     assert rows[0]["env"]["items"]["perception"] == "attrnet"
