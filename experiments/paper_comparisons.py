@@ -56,7 +56,7 @@ def table6(results: dict[str, dict], last: int) -> list[str]:
             parts.append(f"t{t} {d:+.1f} ({'CIs overlap' if v == 'overlap' else v})")
         held = [t for t in turns if verdict(m, base, t)[0] == "higher"]
         said = (f"the paper's ordering (attribute-aware above image-only) reproduces at "
-                f"turns {', '.join(map(str, held))}" if held else
+                f"turn{'s' if len(held) > 1 else ''} {', '.join(map(str, held))}" if held else
                 "the paper's ordering does not reproduce at any turn")
         out.append(f"- {a} vs guo-gru, R@5 points: {'; '.join(parts)}: {said} (paper, "
                    f"attention vs image-only: "

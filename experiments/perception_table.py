@@ -23,7 +23,7 @@ from experiments.summary import ci_cell
 
 @dataclass
 class Args:
-    suites: list[Path]
+    suites: tyro.conf.Positional[list[Path]]
     """Suite output folders (each with summary.json)."""
     out: Path = Path("results/suite/perception.md")
 

@@ -91,6 +91,10 @@ def test_perception_table_puts_the_worlds_side_by_side(tmp_path):
     fiq = next(ln for ln in text.splitlines() if ln.startswith("| fiq-gru"))
     assert guo.endswith("| 3 / 1 |") and fiq.endswith("| 3 / - |")
     assert (tmp_path / "p.md").read_text() == text
+    from tests.experiments.test_scripts import run_script
+
+    run_script("perception_table", str(a), str(b), "--out", str(tmp_path / "cli.md"))
+    assert (tmp_path / "cli.md").read_text() == text  # the folders are positional
     c = suite("c", "pixels", {"guo-gru": 0.1}, 1, turns=8)
     with pytest.raises(ValueError, match="different turn budgets"):
         main(Args([a, c], out=tmp_path / "q.md"))
