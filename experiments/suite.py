@@ -1,6 +1,6 @@
 """The comparison of the seed papers on the embedded catalog.
 
-    python -m experiments.suite --out results/suite --seeds 0 1 2 --steps 600 --workers 8
+    python -m experiments.suite --out results/suite --seeds 0 1 2 --steps 400 --batch 32 --workers 2
 
 Trains every agent (guo-gru, fiq-gru, fiq-gru-attention, st-avg, st-ewma, st-lstm,
 fashionntm, vanilla-ntm) with several seeds, evaluates each on the test split's fixed
@@ -9,7 +9,7 @@ for all agents (with the reference agents) and, as in FashionNTM's Figure 8, rec
 (mean of R@5 and R@8 at the last turn) vs inference time per dialog for `fashionntm` with
 C in {1, 2, 4, 8} memories and two memory sizes. Jobs run in `--workers` processes.
 `--env.*` is the whole environment configuration (`dialog_env.config.EnvConfig`), e.g.
-`--env.shopper.template.wrong-rate 0.1 --env.items.attribute-weight 0`; agents train on
+`--env.shopper.template.wrong-rate 0.1 --env.items.perception ground_truth`; agents train on
 its train split and are evaluated on its test split, with `--env.episode.max-turns` turns.
 `--learners` may list several stages; each needs its own number in `--steps`.
 """
@@ -49,9 +49,9 @@ class Args:
     """Training seeds (each trained agent is evaluated with its own seed)."""
     learners: list[str] = field(default_factory=lambda: ["supervised"])
     """Learner stages per agent."""
-    steps: list[int] = field(default_factory=lambda: [600])
-    """Steps per learner stage."""
-    batch: int = 64
+    steps: list[int] = field(default_factory=lambda: [400])
+    """Steps per learner stage (the README's suite: 400 x 32 on a 2-core CPU)."""
+    batch: int = 32
     """Dialogs per training batch."""
     episodes: int = 1000
     """Evaluation dialogs (test split protocol)."""
