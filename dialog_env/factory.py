@@ -24,9 +24,9 @@ from dialog_env.catalog.store import (
 )
 from dialog_env.config import FLAT_NAMES, EnvConfig, env_config
 from dialog_env.database import RetrievalDB
-from dialog_env.features import AttrNetFeatures, feature_cache_path, make_extractor
+from dialog_env.features import feature_cache_path
 from dialog_env.features.attrnet import weights_path
-from dialog_env.item_space import ItemSpace, build_item_space
+from dialog_env.item_space import ItemSpace, build_item_space, perception_extractor
 from dialog_env.rewards import RewardConfig, RewardFn
 from dialog_env.world import DialogWorld
 from simulators.base import Shopper, check_shopper
@@ -65,19 +65,16 @@ def _space_and_db(catalog: Catalog, config: EnvConfig, progress: bool
     """The item space and database of `config` over `catalog` (saying, with `progress`,
     when features are computed or AttrNet trained rather than loaded from the cache)."""
     it = config.items
-    if it.perception == "attrnet":
-        extractor = AttrNetFeatures(len(catalog.vocab), it.attrnet)
-        path = feature_cache_path(catalog, extractor)
-        if progress and path is not None and not path.exists():
+    path = feature_cache_path(catalog, perception_extractor(catalog, it.perception,
+                                                            it.visual_dim, it.attrnet))
+    if progress and path is not None and not path.exists():
+        if it.perception == "attrnet":
             weights = weights_path(catalog, it.attrnet)
             train = "" if weights is not None and weights.exists() else (
                 f"training AttrNet on the {len(catalog.indices('train'))} train items "
                 f"(once per catalog) and ")
             _say(f"{train}computing its features of {len(catalog)} items into {path}")
-    else:
-        path = feature_cache_path(catalog, make_extractor("pixels", catalog,
-                                                          dim=it.visual_dim))
-        if progress and path is not None and not path.exists():
+        else:
             _say(f"computing the pixel features of {len(catalog)} items into {path}")
     space = build_item_space(catalog, it.perception, it.visual_dim, it.attribute_weight,
                              it.attrnet, progress=progress)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dialog_env.catalog.catalog import Catalog
-from dialog_env.features import extract_features, make_extractor
+from dialog_env.features import FeatureExtractor, extract_features, make_extractor
 from dialog_env.features.attrnet import AttrNetConfig, AttrNetFeatures, split_features
 
 
@@ -48,17 +48,29 @@ class ItemSpace:
         return self.visual.shape[1] + self.attributes.shape[1]
 
 
+def perception_extractor(catalog: Catalog, perception: str, visual_dim: int = 128,
+                         attrnet: AttrNetConfig | None = None, cache: bool = True,
+                         progress: bool = True) -> FeatureExtractor:
+    """The feature extractor behind `perception`: AttrNet for `attrnet`, pixel PCA of
+    `visual_dim` components for `ground_truth` and `pixels`."""
+    if perception == "attrnet":
+        return AttrNetFeatures(len(catalog.vocab), attrnet or AttrNetConfig(), cache=cache,
+                               progress=progress)
+    if perception not in ("ground_truth", "pixels"):
+        raise ValueError(f"unknown perception {perception!r}; expected one of "
+                         f"('attrnet', 'ground_truth', 'pixels')")
+    return make_extractor("pixels", catalog, dim=visual_dim)
+
+
 def build_item_space(catalog: Catalog, perception: str = "ground_truth",
                      visual_dim: int = 128, attribute_weight: float = 1.0,
                      attrnet: AttrNetConfig | None = None, cache: bool = True,
                      progress: bool = True) -> ItemSpace:
     """The item space of `perception` over `catalog` (features cached on disk)."""
+    extractor = perception_extractor(catalog, perception, visual_dim, attrnet, cache, progress)
+    feats = extract_features(catalog, extractor, cache=cache, progress=progress)
     if perception == "attrnet":
-        config = attrnet or AttrNetConfig()
-        feats = extract_features(catalog, AttrNetFeatures(len(catalog.vocab), config,
-                                                          cache=cache, progress=progress),
-                                 cache=cache, progress=progress)
-        x, phi = split_features(feats, config)
+        x, phi = split_features(feats, extractor.config)
         # Centred on the train items' mean and L2-normalised, like the pixel features: the
         # embedding is a ReLU output (all non-negative), so uncentred every item would be
         # close to every other under the inner product.
@@ -66,12 +78,7 @@ def build_item_space(catalog: Catalog, perception: str = "ground_truth",
         x = x / (np.linalg.norm(x, axis=1, keepdims=True) + 1e-8)
         return ItemSpace(x.astype(np.float32), np.ascontiguousarray(phi, dtype=np.float32),
                          attribute_weight, "attrnet", perception)
-    if perception not in ("ground_truth", "pixels"):
-        raise ValueError(f"unknown perception {perception!r}; expected one of "
-                         f"('attrnet', 'ground_truth', 'pixels')")
-    vis = extract_features(catalog, make_extractor("pixels", catalog, dim=visual_dim),
-                           cache=cache, progress=progress)
     att = catalog.attributes.astype(np.float32)
     if perception == "pixels":
         att = np.zeros_like(att)
-    return ItemSpace(vis, att, attribute_weight, "pixels", perception)
+    return ItemSpace(feats, att, attribute_weight, "pixels", perception)
