@@ -24,6 +24,7 @@ import tyro
 from dialog_env.cache import atomic_write_text
 from dialog_env.config import EnvConfig
 from experiments.common import with_episode
+from experiments.suite_report import goals_met
 
 
 @dataclass
@@ -53,11 +54,10 @@ def recall(ranks: np.ndarray, k: int) -> list[float]:
 
 
 def goals(row: dict) -> dict[str, bool]:
-    """The default world's goals for one measured candidate."""
-    r, anchor = row["R@10"], row["anchor"]
-    last = r[-1]
-    return {"at most 90%": last <= 90.0, ">= 3x anchor": last >= 3 * max(anchor[-1], 0.1),
-            "rises t5 -> last": len(r) > 5 and last > r[4]}
+    """The default world's goals (`experiments.suite_report.goals_met`) for one measured
+    candidate."""
+    r = row["R@10"]
+    return goals_met(r[-1], r[4] if len(r) > 5 else None, row["anchor"][-1])
 
 
 def table(rows: list[dict]) -> str:
