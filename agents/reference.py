@@ -69,6 +69,8 @@ class OracleAttributesAgent:
         self.bounds: list[dict[str, list[int]]] = [{} for _ in range(core.B)]
         self.category: list[int | None] = [None] * core.B
         self._categories = cat.categories
+        self.truth = cat.attributes.astype(np.float32)  # (N, V) what the oracle cheats with
+        self.mean_z = core.world.space.matrix.mean(axis=0)  # (D,) the mean item vector
         self._silhouettes = [
             [self.vocab.index(v) for v in SLOT_BY_NAME["silhouette"].values[c]]
             for c in cat.categories]
@@ -117,24 +119,12 @@ class OracleAttributesAgent:
         c = np.stack([self.constraints(i) for i in rows]) if rows else None
         if c is None or not c.any():
             return to_box(q)
-        truth = self._truth(core)
-        score = c @ truth.T  # (n, N) constraints each item satisfies (by ground truth)
+        score = c @ self.truth.T  # (n, N) constraints each item satisfies (by ground truth)
         best = (score == score.max(axis=1, keepdims=True)).astype(np.float32)  # (n, N)
         z = core.world.space.matrix
         # The difference of means (items that satisfy the most constraints vs all items):
         # what is common to every item drops out of the inner product.
-        centroid = best @ z / best.sum(axis=1, keepdims=True) - self._mean(z)
+        centroid = best @ z / best.sum(axis=1, keepdims=True) - self.mean_z
         said = c.any(axis=1)
         q[np.asarray(rows)[said]] += centroid[said]
         return to_box(q)
-
-    def _mean(self, z: np.ndarray) -> np.ndarray:
-        if getattr(self, "_mean_of", None) is not z:
-            self._mean_z, self._mean_of = z.mean(axis=0), z
-        return self._mean_z
-
-    def _truth(self, core: BatchedDialogs) -> np.ndarray:
-        if getattr(self, "_truth_of", None) is not core.world.catalog:
-            self._truth_f = core.world.catalog.attributes.astype(np.float32)
-            self._truth_of = core.world.catalog
-        return self._truth_f

@@ -7,6 +7,8 @@ attribute predictor's outputs (scores in [0, 1] or booleans) when given.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from dialog_env.catalog.catalog import Catalog
@@ -64,8 +66,6 @@ def perceived_catalog(catalog: Catalog, scores: np.ndarray, threshold: float = 0
     `threshold`; multi-label values scoring at least `threshold`). Everything else (ids,
     categories, splits, images) is the catalog's own. A shopper built on it speaks from
     the predictions instead of the ground truth."""
-    import dataclasses
-
     p = AttributeProfiles(catalog, scores, threshold)
     attributes = p.multi.copy()
     rows, ks = np.nonzero(p.single >= 0)
