@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 
 from dialog_env.catalog.catalog import Catalog
 from simulators.base import Shopper, check_shopper
+from simulators.real.config import RealConfig
 from simulators.template.config import TemplateConfig
 
 SEES = ("ground_truth", "predictions")
@@ -25,9 +26,12 @@ class ShopperConfig:
     """Which shopper answers, and the settings of each kind of shopper."""
 
     name: str = "template"
-    """A registered shopper (`simulators.registry.SHOPPERS`): template."""
+    """A registered shopper (`simulators.registry.SHOPPERS`): template (attribute-aware
+    templates), real (people's Fashion IQ / Shoes captions re-grounded onto each pair)."""
     template: TemplateConfig = field(default_factory=TemplateConfig)
     """The template shopper's lexicon, mode shares and noise rates."""
+    real: RealConfig = field(default_factory=RealConfig)
+    """The real-language shopper's template choice (people's captions re-grounded)."""
     sees: str = "ground_truth"
     """What the shopper perceives of an item: ground_truth (a person sees the real item) or
     predictions (the world's attribute network's predictions, as in Fashion IQ's simulator;
@@ -47,7 +51,13 @@ def _template(catalog: Catalog, config: ShopperConfig) -> Shopper:
     return TemplateShopper(catalog, config.template)
 
 
-SHOPPERS: dict[str, ShopperFactory] = {"template": _template}
+def _real(catalog: Catalog, config: ShopperConfig) -> Shopper:
+    from simulators.real.shopper import RealShopper
+
+    return RealShopper(catalog, config.real)
+
+
+SHOPPERS: dict[str, ShopperFactory] = {"template": _template, "real": _real}
 
 
 def register_shopper(name: str, factory: ShopperFactory) -> None:

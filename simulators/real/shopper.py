@@ -1,0 +1,352 @@
+"""The real-language shopper: people's captions, re-grounded onto each (target, shown) pair.
+
+Each template is a real training caption whose grounded phrases became placeholders
+(`simulators.real.build`): "is {0} with {1}" from "is black with long sleeves", each
+placeholder knowing its concept kind (value, lacks, comparative), slot and scope word.
+For a pair, a template *fits* when every placeholder can be filled with something true and
+informative of the target relative to the shown item:
+
+    value placeholder        a value the target has and the shown item lacks ("is red")
+    negated / lacks          a value the shown item has and the target lacks ("no buttons")
+    comparative              a slot whose level differs, worded by its direction ("darker")
+
+The shopper draws a fitting template with probability proportional to how often people
+wrote it (captions that ground nothing weighted by `RealConfig.ungrounded`), fills each
+placeholder with a value drawn among the candidates and one of the phrases people used for
+it (by frequency), and reports the mentions it realised. So every groundable word it says
+is true of the pair by the catalog's ground truth, and every other word is a person's.
+Every random choice of a dialog comes from uniforms drawn from its own generator at `start`.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Sequence
+
+import numpy as np
+
+from dialog_env.catalog.catalog import Catalog
+from dialog_env.catalog.schema import SLOT_BY_NAME
+from simulators.base import Feedback, Mention, token_matrix
+from simulators.grounding import Truth, domain_of
+from simulators.real.config import RealConfig
+from simulators.real.data import FOUND_TEXT, load_data, real_vocabulary
+from simulators.vocab import PAD
+
+WIDTH = 24
+SAMENESS = frozenset({"same", "identical", "exact", "exactly", "similar"})
+FOUND = Mention("target", "target", "target", "found")
+
+
+def _relation(kind: str, slot: str, modifier: str) -> str:
+    """What a placeholder asserts: is, not or cmp (a comparison along an ordinal slot)."""
+    if kind in ("more", "less"):
+        return "cmp"
+    ordinal = SLOT_BY_NAME[slot].ordinal
+    if modifier in ("more", "less") and ordinal and kind == "value":
+        return "cmp"
+    positive = kind == "value"
+    if modifier in ("not", "less"):
+        positive = not positive
+    return "is" if positive else "not"
+
+
+class _Forms:
+    """Phrases of one concept key with cumulative weights."""
+
+    def __init__(self, phrases: dict[str, int], vocab):
+        self.text = list(phrases)
+        self.ids = [vocab.ids(p) for p in self.text]
+        self.cum = np.cumsum(list(phrases.values())).tolist()
+
+    def pick(self, u: float) -> int:
+        return bisect.bisect_right(self.cum, u * self.cum[-1])
+
+
+class RealShopper:
+    """People's captions re-grounded onto the catalog (see the module docstring)."""
+
+    name = "real"
+
+    def __init__(self, catalog: Catalog, config: RealConfig | None = None,
+                 data: dict | None = None):
+        self.config = cfg = config or RealConfig()
+        data = data or load_data()
+        self.vocab = real_vocabulary()
+        self.width = WIDTH
+        self.catalog = catalog
+        self.truth = Truth(catalog)
+        self.attributes = catalog.attributes
+        self.vnames = catalog.vocab.names
+        self.found_ids = self.vocab.ids(FOUND_TEXT)
+        self.n_items = len(catalog)
+        self.atoms: list[tuple[str, str, str]] = []
+        atom_index: dict[tuple, int] = {}
+        self.forms: dict[tuple[str, str], _Forms] = {}
+        for dom, forms in data["forms"].items():
+            for key, phrases in forms.items():
+                self.forms[(dom, key)] = _Forms(phrases, self.vocab)
+        # Per category: templates grouped by signature (their placeholder atoms).
+        self.by_category: list[dict] = []
+        for cat in catalog.categories:
+            dom = domain_of(cat)
+            groups: dict[tuple, list] = {}
+            for text, count, atoms in data["templates"].get(cat, []):
+                atoms = [tuple(a) for a in atoms]
+                if count < cfg.min_count or len(atoms) > cfg.max_placeholders:
+                    continue
+                if not atoms and SAMENESS.intersection(text.split()):
+                    continue  # "is exactly the same": said of the target itself
+                if not all(self._usable(dom, cat, a) for a in atoms):
+                    continue
+                ids = []
+                for w in text.split():
+                    ids.append(-1 - int(w[1:-1]) if w.startswith("{") else
+                               self.vocab.ids(w)[0])
+                for a in atoms:
+                    atom_index.setdefault(a, len(atom_index))
+                sig = tuple(sorted(atom_index[a] for a in atoms))
+                groups.setdefault(sig, []).append((ids, count, atoms, text))
+            sigs = list(groups)
+            width = max([len(s) for s in sigs] + [1])
+            sig_atoms = np.full((len(sigs), width), -1, dtype=np.int64)
+            weight = np.zeros(len(sigs))
+            for k, sig in enumerate(sigs):
+                sig_atoms[k, :len(sig)] = sig
+                total = sum(t[1] for t in groups[sig])
+                weight[k] = total * (cfg.ungrounded if not sig else 1.0)
+            self.by_category.append({
+                "domain": dom, "sigs": sigs, "sig_atoms": sig_atoms, "weight": weight,
+                "templates": [groups[s] for s in sigs],
+                "cum": [np.cumsum([t[1] for t in groups[s]]).tolist() for s in sigs],
+                "empty": [k for k, s in enumerate(sigs) if not s],
+            })
+        self.atoms = list(atom_index)
+        self.relations = [_relation(*a) for a in self.atoms]
+        # Candidate attribute columns of each atom per domain (values with phrases).
+        self.candidates: dict[tuple[str, int], np.ndarray] = {}
+        for dom in ("garment", "shoes"):
+            for k, (kind, slot, _) in enumerate(self.atoms):
+                if self.relations[k] == "cmp" and kind in ("more", "less"):
+                    continue
+                cols = [catalog.vocab.index(v) for v in SLOT_BY_NAME[slot].values.get(
+                    _any_category(dom, slot), ()) if (dom, f"{kind}|{slot}|{v}") in self.forms
+                        and v in catalog.vocab._index]
+                cols = sorted({c for c in cols} | set(self._all_cols(dom, kind, slot)))
+                self.candidates[(dom, k)] = np.array(cols, dtype=np.int64)
+
+    # -- tables ---------------------------------------------------------------------------
+    def _all_cols(self, dom: str, kind: str, slot: str) -> list[int]:
+        names = set()
+        for cat, vals in SLOT_BY_NAME[slot].values.items():
+            if domain_of(cat) == dom:
+                names.update(vals)
+        return [self.catalog.vocab.index(v) for v in names
+                if v in self.catalog.vocab._index and (dom, f"{kind}|{slot}|{v}") in self.forms]
+
+    def _usable(self, dom: str, cat: str, atom: tuple) -> bool:
+        kind, slot, modifier = atom
+        s = SLOT_BY_NAME.get(slot)
+        if s is None or cat not in s.values:
+            return False
+        if kind in ("more", "less"):
+            return (dom, f"more|{slot}") in self.forms or (dom, f"less|{slot}") in self.forms
+        return any((dom, f"{kind}|{slot}|{v}") in self.forms for v in s.values[cat])
+
+    # -- speaking -------------------------------------------------------------------------
+    def available(self, targets: np.ndarray, shown: np.ndarray, dom: str) -> np.ndarray:
+        """`(n, atoms)` how many distinct fills each placeholder kind has for each pair."""
+        a = self.attributes
+        t, s = a[targets], a[shown]
+        d_is, d_not = t & ~s, ~t & s
+        out = np.zeros((len(targets), len(self.atoms)), dtype=np.int64)
+        for k, rel in enumerate(self.relations):
+            kind, slot, _ = self.atoms[k]
+            if rel == "cmp":
+                lv = self.truth.levels[slot]
+                lt, ls = lv[targets], lv[shown]
+                up, down = self._directions(dom, k)
+                out[:, k] = ((lt >= 0) & (ls >= 0) & (((lt > ls) & up) | ((lt < ls) & down)))
+            else:
+                cols = self.candidates[(dom, k)]
+                if len(cols):
+                    out[:, k] = (d_is if rel == "is" else d_not)[:, cols].sum(axis=1)
+        return out
+
+    def _directions(self, dom: str, k: int) -> tuple[bool, bool]:
+        kind, slot, modifier = self.atoms[k]
+        if kind in ("more", "less"):
+            return (dom, f"more|{slot}") in self.forms, (dom, f"less|{slot}") in self.forms
+        cols = self.candidates[(dom, k)]
+        dirs = {self._direction(slot, modifier, self.vnames[c]) for c in cols.tolist()}
+        return "more" in dirs, "less" in dirs
+
+    def _direction(self, slot: str, modifier: str, value: str) -> str | None:
+        for levels in SLOT_BY_NAME[slot].values.values():
+            if value in levels:
+                level, mid = levels.index(value), (len(levels) - 1) / 2
+                if level == mid:
+                    return None
+                return "more" if (level > mid) == (modifier == "more") else "less"
+        return None
+
+    def speak(self, targets: np.ndarray, shown: np.ndarray, uniforms: np.ndarray
+              ) -> tuple[np.ndarray, list[Feedback]]:
+        """Token ids `(n, WIDTH)` and captions of pairs (`uniforms`: `(n, K)` in [0, 1))."""
+        n = len(targets)
+        out: list[Feedback | None] = [None] * n
+        same = targets == shown
+        for i in np.flatnonzero(same).tolist():
+            out[i] = Feedback(FOUND_TEXT, tuple(self.found_ids), (FOUND,), "found")
+        cats = self.catalog.category[targets]
+        for c in np.unique(cats[~same]).tolist():
+            rows = np.flatnonzero((cats == c) & ~same)
+            table = self.by_category[c]
+            avail = self.available(targets[rows], shown[rows], table["domain"])
+            sa = table["sig_atoms"]
+            fits = np.ones((len(rows), len(sa)), dtype=bool)
+            for j in range(sa.shape[1]):
+                col = sa[:, j]
+                need = (sa == col[:, None]).sum(axis=1)  # repeats of the atom in a signature
+                ok = avail[:, np.maximum(col, 0)] >= need[None, :]
+                fits &= ok | (col < 0)[None, :]
+            w = fits * table["weight"][None, :]
+            total = w.sum(axis=1)
+            if table["empty"]:  # nothing fits: a caption that grounds nothing
+                w[total == 0, table["empty"]] = 1.0
+                total = w.sum(axis=1)
+            cum = np.cumsum(w, axis=1)
+            pick = (cum <= (uniforms[rows, 0] * total)[:, None]).sum(axis=1)
+            pick = np.minimum(pick, len(sa) - 1)
+            for r, k in zip(rows.tolist(), pick.tolist()):
+                f = self._fill(table, k, int(targets[r]), int(shown[r]), uniforms[r])
+                if f is None:  # two placeholders competed for one value: ground nothing
+                    f = self._fill(table, table["empty"][0], 0, 0, uniforms[r]) \
+                        if table["empty"] else Feedback("", (), (), "irrelevant")
+                out[r] = f
+        return token_matrix(out, self.width, PAD), out
+
+    def _fill(self, table: dict, k: int, target: int, shown: int, u: np.ndarray
+              ) -> Feedback | None:
+        cum = table["cum"][k]
+        ids_t, _, atoms, text = table["templates"][k][
+            min(bisect.bisect_right(cum, u[1] * cum[-1]), len(cum) - 1)]
+        dom = table["domain"]
+        a = self.attributes
+        fills: list[tuple[list[int], str]] = []
+        mentions: list[Mention] = []
+        used: set[int] = set()
+        for j, atom in enumerate(atoms):
+            kind, slot, modifier = atom
+            ak = self._atom_id[atom]
+            rel = self.relations[ak]
+            uv, uf = u[2 + 2 * j], u[3 + 2 * j]
+            if rel == "cmp":
+                lv = self.truth.levels[slot]
+                up = lv[target] > lv[shown]
+                if kind in ("more", "less"):
+                    key = f"{'more' if up else 'less'}|{slot}"
+                else:
+                    want = "more" if up else "less"
+                    cols = [c for c in self.candidates[(dom, ak)].tolist()
+                            if self._direction(slot, modifier, self.vnames[c]) == want]
+                    if not cols:
+                        return None
+                    key = f"{kind}|{slot}|{self.vnames[cols[int(uv * len(cols))]]}"
+                m = Mention(SLOT_BY_NAME[slot].type, slot, slot, "more" if up else "less",
+                            ref_level=int(lv[shown]))
+            else:
+                cols = self.candidates[(dom, ak)]
+                if rel == "is":
+                    ok = a[target, cols] & ~a[shown, cols]
+                else:
+                    ok = ~a[target, cols] & a[shown, cols]
+                choices = [c for c in cols[ok].tolist() if c not in used]
+                if not choices:
+                    return None
+                c = choices[int(uv * len(choices))]
+                used.add(c)
+                key = f"{kind}|{slot}|{self.vnames[c]}"
+                m = Mention(SLOT_BY_NAME[slot].type, slot, self.vnames[c], rel)
+            forms = self.forms[(dom, key)]
+            f = min(forms.pick(uf), len(forms.text) - 1)
+            fills.append((forms.ids[f], forms.text[f]))
+            mentions.append(m)
+        ids: list[int] = []
+        for t in ids_t:
+            ids += fills[-1 - t][0] if t < 0 else [t]
+        words = [fills[int(w[1:-1])][1] if w.startswith("{") else w for w in text.split()]
+        rels = {m.relation for m in mentions}
+        mode = ("irrelevant" if not rels else "mixed" if rels & {"more", "less"} and
+                rels & {"is", "not"} else "comparative" if rels & {"more", "less"} else
+                "direct")
+        return Feedback(" ".join(words), tuple(ids), tuple(dict.fromkeys(mentions)), mode)
+
+    @property
+    def _atom_id(self) -> dict:
+        d = self.__dict__.get("_atom_ids")
+        if d is None:
+            d = self.__dict__["_atom_ids"] = {a: k for k, a in enumerate(self.atoms)}
+        return d
+
+    def dialogs(self, batch_size: int, max_turns: int) -> RealDialogs:
+        return RealDialogs(self, batch_size, max_turns)
+
+
+def _any_category(dom: str, slot: str) -> str:
+    for cat in SLOT_BY_NAME[slot].values:
+        if domain_of(cat) == dom:
+            return cat
+    return ""
+
+
+N_UNIFORMS = 2 + 2 * 6
+
+
+class RealDialogs:
+    """The real-language shopper's state of B dialogs (`simulators.base.ShopperDialogs`)."""
+
+    def __init__(self, shopper: RealShopper, batch_size: int, max_turns: int):
+        b, t1 = batch_size, max_turns + 1
+        self.shopper, self.max_turns = shopper, max_turns
+        self.target = np.full(b, -1, dtype=np.int64)
+        self.turn = np.zeros(b, dtype=np.int64)
+        self.uniforms = np.zeros((b, t1, N_UNIFORMS))
+        self._feedback: list[list[Feedback]] = [[] for _ in range(b)]
+
+    def start(self, rows: np.ndarray, targets: np.ndarray,
+              rngs: Sequence[np.random.Generator]) -> None:
+        rows = np.asarray(rows, dtype=np.int64)
+        n, t1 = len(rows), self.uniforms.shape[1]
+        draws = np.empty((n, t1 * N_UNIFORMS))
+        for k, rng in enumerate(rngs):
+            rng.random(out=draws[k])
+        self.uniforms[rows] = draws.reshape(n, t1, N_UNIFORMS)
+        self.target[rows] = targets
+        self.turn[rows] = 0
+        for i in rows.tolist():
+            self._feedback[i] = []
+
+    def answer(self, rows: np.ndarray, shown: np.ndarray) -> np.ndarray:
+        rows = np.asarray(rows, dtype=np.int64)
+        turn = self.turn[rows]
+        if len(rows) and turn.max() > self.max_turns:
+            raise RuntimeError(f"dialogs {rows[turn > self.max_turns][:5].tolist()} have "
+                               f"answered {self.max_turns + 1} times already")
+        tokens, fb = self.shopper.speak(self.target[rows], np.asarray(shown, dtype=np.int64),
+                                        self.uniforms[rows, turn])
+        for i, f in zip(rows.tolist(), fb):
+            self._feedback[i].append(f)
+        self.turn[rows] += 1
+        return tokens
+
+    def feedback(self, row: int) -> list[Feedback]:
+        return self._feedback[row]
+
+    def select(self, rows: np.ndarray) -> RealDialogs:
+        rows = np.asarray(rows, dtype=np.int64)
+        new = RealDialogs(self.shopper, len(rows), self.max_turns)
+        for name in ("target", "turn", "uniforms"):
+            setattr(new, name, getattr(self, name)[rows].copy())
+        new._feedback = [list(self._feedback[i]) for i in rows.tolist()]
+        return new
