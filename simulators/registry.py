@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 
 from dialog_env.catalog.catalog import Catalog
 from simulators.base import Shopper, check_shopper
+from simulators.neural.config import NeuralConfig
 from simulators.real.config import RealConfig
 from simulators.template.config import TemplateConfig
 
@@ -36,6 +37,9 @@ class ShopperConfig:
     """What the shopper perceives of an item: ground_truth (a person sees the real item) or
     predictions (the world's attribute network's predictions, as in Fashion IQ's simulator;
     needs perception attrnet)."""
+    neural: NeuralConfig = field(default_factory=NeuralConfig)
+    """The neural shopper's relative captioner (Fashion IQ's user simulator over the
+    world's AttrNet features): variant, sizes, first-use training, decoding, checkpoint."""
 
     def __post_init__(self) -> None:
         if self.sees not in SEES:
@@ -51,6 +55,16 @@ def _template(catalog: Catalog, config: ShopperConfig) -> Shopper:
     return TemplateShopper(catalog, config.template)
 
 
+def _neural(catalog: Catalog, config: ShopperConfig) -> Shopper:
+    if config.sees != "ground_truth":
+        raise ValueError("the neural shopper always perceives items through AttrNet (its "
+                         "features); shopper.sees applies to label-reading shoppers, leave "
+                         "it 'ground_truth'")
+    from simulators.neural.shopper import NeuralShopper
+
+    return NeuralShopper(catalog, config.neural)
+
+
 def _real(catalog: Catalog, config: ShopperConfig) -> Shopper:
     from simulators.real.shopper import RealShopper
 
@@ -58,6 +72,7 @@ def _real(catalog: Catalog, config: ShopperConfig) -> Shopper:
 
 
 SHOPPERS: dict[str, ShopperFactory] = {"template": _template, "real": _real}
+SHOPPERS["neural"] = _neural
 
 
 def register_shopper(name: str, factory: ShopperFactory) -> None:

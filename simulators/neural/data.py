@@ -1,0 +1,86 @@
+"""Where the captioner's training captions come from: a `CaptionSource` (pairs of catalog
+items with captions, and the vocabulary the decoder speaks).
+
+`caption_source()` is the one switch. Until `simulators.real` provides the real Fashion IQ
+/ Shoes captions re-grounded onto catalog pairs, it is `TEMPLATE_SOURCE`: the template
+shopper captions random same-category pairs of a split (no typos: a typo is not a word the
+captioner should learn) in `simulators.vocab.default_vocabulary()`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from dialog_env.catalog.catalog import Catalog
+from simulators.base import Vocab
+
+
+@dataclass(frozen=True)
+class CaptionPairs:
+    """Caption triples: shown item `shown[k]`, target `target[k]`, caption `texts[k]`."""
+
+    shown: np.ndarray  # (n,) int64
+    target: np.ndarray  # (n,) int64
+    texts: list[str]
+
+    def __post_init__(self) -> None:
+        if not (len(self.shown) == len(self.target) == len(self.texts)):
+            raise ValueError(f"caption pairs: {len(self.shown)} shown, {len(self.target)} "
+                             f"targets and {len(self.texts)} texts (must be equal)")
+
+
+@dataclass(frozen=True)
+class CaptionSource:
+    """A named source of caption pairs and its vocabulary."""
+
+    name: str
+    pairs: Callable[..., CaptionPairs]  # (catalog, n, seed, split="train") -> CaptionPairs
+    vocabulary: Callable[[], Vocab]
+
+
+def same_category_pairs(catalog: Catalog, n: int, rng: np.random.Generator,
+                        split: str = "train") -> tuple[np.ndarray, np.ndarray]:
+    """`n` random (shown, target) pairs of distinct items of one category from `split`
+    (categories with at least two items of the split, in proportion to their size)."""
+    pools = [p for c in catalog.categories
+             if len(p := catalog.indices(split, c)) >= 2]
+    if not pools:
+        raise ValueError(f"catalog {catalog.name!r} has no category with two {split} items")
+    sizes = np.array([len(p) for p in pools], dtype=np.float64)
+    which = rng.choice(len(pools), size=n, p=sizes / sizes.sum())
+    shown = np.empty(n, dtype=np.int64)
+    target = np.empty(n, dtype=np.int64)
+    for c, pool in enumerate(pools):
+        rows = np.flatnonzero(which == c)
+        i = rng.integers(len(pool), size=len(rows))
+        j = (i + rng.integers(1, len(pool), size=len(rows))) % len(pool)  # j != i
+        shown[rows], target[rows] = pool[i], pool[j]
+    return shown, target
+
+
+def template_pairs(catalog: Catalog, n: int, seed: int, split: str = "train") -> CaptionPairs:
+    """The template shopper's captions of `n` random same-category pairs of `split`."""
+    from simulators.template import N_UNIFORMS, TemplateConfig, TemplateShopper
+
+    rng = np.random.default_rng(seed)
+    shown, target = same_category_pairs(catalog, n, rng, split)
+    shopper = TemplateShopper(catalog, TemplateConfig(typo_rate=0.0))
+    fbs, _ = shopper.captions(target, shown, rng.random((n, N_UNIFORMS)))
+    return CaptionPairs(shown, target, [fb.text for fb in fbs])
+
+
+def template_vocabulary() -> Vocab:
+    from simulators.vocab import default_vocabulary
+
+    return default_vocabulary()
+
+
+TEMPLATE_SOURCE = CaptionSource("template", template_pairs, template_vocabulary)
+
+
+def caption_source() -> CaptionSource:
+    """The captions the neural shopper learns from (the one place to switch sources)."""
+    return TEMPLATE_SOURCE

@@ -1,0 +1,189 @@
+"""The neural shopper: Fashion IQ's relative captioner behind the shopper contract.
+
+`NeuralShopper(catalog, config)` reads the world's AttrNet features of every item (the
+image embedding x as image features, phi(x) as attribute features; cached on disk after
+the first build) and a trained captioner: `config.checkpoint`, or on first use one trained
+on the catalog's train split and cached next to the catalog (see
+`simulators.neural.train.load_or_train`). First-use training with the defaults
+(variant attention, 512/512, 500 steps of 64 pairs, 20,000 template captions): 600 steps
+took 217 s on the 2-core CPU this project is developed on (one torch thread, AttrNet
+features already cached, another job sharing the CPU), so about 3 min at 500; later
+makes load the cached checkpoint in under a second.
+
+Each `answer` is one batched decoding call for all its rows (greedy, beam or sampling, per
+`config.decoding`). Captions about the target itself are a fixed "is the one" (the
+environment ends the dialog there). Sampling draws the words of dialog `rows[k]` at turn
+t from a generator seeded with the t-th of the seeds drawn from `rngs[k]` at `start`, so a
+dialog says the same whatever else is in the batch. `feedback` builds the text from the
+token ids and, with `simulators.grounding`, the mentions it makes (parsed from the text).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+
+from dialog_env.catalog.catalog import Catalog
+from simulators.base import Feedback, Mention
+from simulators.neural.config import NeuralConfig
+from simulators.neural.train import config_from_record, load_or_train
+
+FOUND_TEXT = "is the one"
+FOUND = (Mention("target", "target", "target", "found"),)
+SEED_HIGH = 2**63 - 1
+
+
+def _parser():
+    try:
+        from simulators.grounding import parse
+    except ImportError:  # no grounding parser: mentions stay empty
+        return None
+    return parse
+
+
+def _mode(mentions: tuple[Mention, ...]) -> str:
+    relations = {m.relation for m in mentions}
+    if relations and relations <= {"more", "less"}:
+        return "comparative"
+    return "mixed" if relations & {"more", "less"} else "direct"
+
+
+class NeuralShopper:
+    """A relative-captioner shopper of one catalog (see the module docstring).
+    `features`: `(visual (N, Dv), attributes (N, V))` to use instead of the world's AttrNet
+    features (tests, other perceptions), named `features_label` in checkpoints."""
+
+    name = "neural"
+
+    def __init__(self, catalog: Catalog, config: NeuralConfig | None = None,
+                 features: tuple[np.ndarray, np.ndarray] | None = None,
+                 features_label: str = "given", progress: bool = True,
+                 device: str | torch.device = "cpu"):
+        cfg = config or NeuralConfig()
+        if features is None:
+            from dialog_env.item_space import build_item_space
+
+            space = build_item_space(catalog, "attrnet", attrnet=cfg.attrnet,
+                                     progress=progress)
+            features = (space.visual, space.attributes)
+            features_label = f"attrnet-{cfg.attrnet.key()}"
+        visual, attributes = (np.asarray(f, dtype=np.float32) for f in features)
+        if visual.ndim != 2 or attributes.ndim != 2 or \
+                not len(visual) == len(attributes) == len(catalog):
+            raise ValueError(f"neural shopper: features of shapes {visual.shape} and "
+                             f"{attributes.shape} for a catalog of {len(catalog)} items")
+        ckpt = load_or_train(catalog, cfg, visual, attributes, features_label,
+                             progress=progress)
+        self.config = config_from_record(cfg, ckpt.meta) if cfg.checkpoint else cfg
+        self.checkpoint = ckpt.meta
+        self.device = torch.device(device)
+        self.model = ckpt.model.to(self.device).eval()
+        self.vocab = ckpt.vocab
+        self.width = ckpt.max_len
+        self.visual = torch.as_tensor(visual, device=self.device)  # (N, Dv)
+        self.attributes = torch.as_tensor(attributes, device=self.device)  # (N, V)
+        self.category_names = [catalog.categories[c] for c in catalog.category.tolist()]
+        self.found_tokens = self.vocab.encode(FOUND_TEXT, self.width)
+        self.parse = _parser()
+        self.n_items = len(catalog)
+
+    def dialogs(self, batch_size: int, max_turns: int) -> NeuralDialogs:
+        return NeuralDialogs(self, batch_size, max_turns)
+
+    def speak(self, targets: np.ndarray, shown: np.ndarray,
+              seeds: Sequence[int] | None = None) -> np.ndarray:
+        """`(n, width)` int64 token ids of the captions about items `shown` for dialogs
+        with `targets` (one batched decoding call); `seeds` (one per row) for sampling."""
+        targets = np.asarray(targets, dtype=np.int64)
+        shown = np.asarray(shown, dtype=np.int64)
+        n = len(targets)
+        if len(shown) != n:
+            raise ValueError(f"neural shopper: {len(shown)} shown items for {n} targets")
+        if n == 0:
+            return np.zeros((0, self.width), dtype=np.int64)
+        for name, idx in (("targets", targets), ("shown", shown)):
+            if idx.min() < 0 or idx.max() >= self.n_items:
+                raise ValueError(f"neural shopper: {name} outside 0..{self.n_items - 1}")
+        c = self.config
+        s = torch.as_tensor(shown, device=self.device)
+        t = torch.as_tensor(targets, device=self.device)
+        if c.decoding == "sample" and seeds is None:
+            raise ValueError("neural shopper: sampling needs one seed per row")
+        out = self.model.decode(self.visual[s], self.attributes[s], self.visual[t],
+                                self.attributes[t], self.width, c.decoding, c.beam_size,
+                                c.temperature,
+                                seeds=None if seeds is None else [int(x) for x in seeds])
+        tokens = out.cpu().numpy().astype(np.int64)
+        tokens[targets == shown] = self.found_tokens
+        return tokens
+
+    def caption(self, tokens: np.ndarray, target: int, shown: int) -> Feedback:
+        """The `Feedback` of token ids said about `shown` with hidden `target`."""
+        text = self.vocab.decode(int(i) for i in tokens)
+        ids = tuple(int(i) for i in tokens if i != 0)
+        if target == shown:
+            return Feedback(text, ids, FOUND, "found")
+        mentions: tuple[Mention, ...] = ()
+        if self.parse is not None:
+            try:
+                mentions = tuple(self.parse(text, self.category_names[target]).mentions)
+            except ValueError:  # a category the parser does not know
+                mentions = ()
+        return Feedback(text, ids, mentions, _mode(mentions))
+
+
+class NeuralDialogs:
+    """The neural shopper's state of B dialogs (see `simulators.base.ShopperDialogs`)."""
+
+    def __init__(self, shopper: NeuralShopper, batch_size: int, max_turns: int):
+        b, t1 = batch_size, max_turns + 1
+        self.shopper, self.max_turns = shopper, max_turns
+        self.target = np.full(b, -1, dtype=np.int64)
+        self.turn = np.zeros(b, dtype=np.int64)  # answers given so far
+        self.seeds = np.zeros((b, t1), dtype=np.int64)  # one sampling seed per turn
+        self.shown = np.full((b, t1), -1, dtype=np.int64)
+        self.tokens = np.zeros((b, t1, shopper.width), dtype=np.int64)
+        self._feedback: list[list[Feedback]] = [[] for _ in range(b)]
+
+    def start(self, rows: np.ndarray, targets: np.ndarray,
+              rngs: Sequence[np.random.Generator]) -> None:
+        rows = np.asarray(rows, dtype=np.int64)
+        t1 = self.seeds.shape[1]
+        for i, rng in zip(rows.tolist(), rngs):
+            self.seeds[i] = rng.integers(0, SEED_HIGH, size=t1)
+        self.target[rows] = targets
+        self.turn[rows] = 0
+        self.shown[rows] = -1
+        self.tokens[rows] = 0
+        for i in rows.tolist():
+            self._feedback[i] = []
+
+    def answer(self, rows: np.ndarray, shown: np.ndarray) -> np.ndarray:
+        rows = np.asarray(rows, dtype=np.int64)
+        shown = np.asarray(shown, dtype=np.int64)
+        turn = self.turn[rows]
+        if len(rows) and turn.max() > self.max_turns:
+            raise RuntimeError(f"dialogs {rows[turn > self.max_turns][:5].tolist()} have "
+                               f"answered {self.max_turns + 1} times already")
+        tokens = self.shopper.speak(self.target[rows], shown, self.seeds[rows, turn])
+        self.tokens[rows, turn] = tokens
+        self.shown[rows, turn] = shown
+        self.turn[rows] += 1
+        return tokens
+
+    def feedback(self, row: int) -> list[Feedback]:
+        done = self._feedback[row]
+        for k in range(len(done), int(self.turn[row])):
+            done.append(self.shopper.caption(self.tokens[row, k], int(self.target[row]),
+                                             int(self.shown[row, k])))
+        return done
+
+    def select(self, rows: np.ndarray) -> NeuralDialogs:
+        rows = np.asarray(rows, dtype=np.int64)
+        new = NeuralDialogs(self.shopper, len(rows), self.max_turns)
+        for name in ("target", "turn", "seeds", "shown", "tokens"):
+            setattr(new, name, getattr(self, name)[rows].copy())
+        new._feedback = [list(self._feedback[i]) for i in rows.tolist()]
+        return new
