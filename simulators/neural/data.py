@@ -3,8 +3,8 @@ items with captions, and the vocabulary the decoder speaks).
 
 `caption_source()` is the one switch. Until `simulators.real` provides the real Fashion IQ
 / Shoes captions re-grounded onto catalog pairs, it is `TEMPLATE_SOURCE`: the template
-shopper captions random same-category pairs of a split (no typos: a typo is not a word the
-captioner should learn) in `simulators.vocab.default_vocabulary()`.
+shopper captions random same-category pairs of a split, twice each (no typos: a typo is
+not a word the captioner should learn), in `simulators.vocab.default_vocabulary()`.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ import numpy as np
 
 from dialog_env.catalog.catalog import Catalog
 from simulators.base import Vocab
+
+CAPTIONS_PER_PAIR = 2
 
 
 @dataclass(frozen=True)
@@ -62,11 +64,15 @@ def same_category_pairs(catalog: Catalog, n: int, rng: np.random.Generator,
 
 
 def template_pairs(catalog: Catalog, n: int, seed: int, split: str = "train") -> CaptionPairs:
-    """The template shopper's captions of `n` random same-category pairs of `split`."""
+    """`n` template-shopper captions of random same-category pairs of `split`, two
+    independent captions per pair (as Fashion IQ has two per pair), the pairs in a
+    random order with their two captions next to each other."""
     from simulators.template import N_UNIFORMS, TemplateConfig, TemplateShopper
 
     rng = np.random.default_rng(seed)
-    shown, target = same_category_pairs(catalog, n, rng, split)
+    shown, target = same_category_pairs(catalog, -(-n // CAPTIONS_PER_PAIR), rng, split)
+    shown = np.repeat(shown, CAPTIONS_PER_PAIR)[:n]
+    target = np.repeat(target, CAPTIONS_PER_PAIR)[:n]
     shopper = TemplateShopper(catalog, TemplateConfig(typo_rate=0.0))
     fbs, _ = shopper.captions(target, shown, rng.random((n, N_UNIFORMS)))
     return CaptionPairs(shown, target, [fb.text for fb in fbs])

@@ -344,3 +344,36 @@ def test_select_copies_dialogs(checkpoint):
     fb = copy.feedback(0)[1]
     assert fb.text == shopper.vocab.decode(said[0]) and fb.tokens == tuple(w for w in said[0]
                                                                             if w)
+
+
+def test_the_captioner_report_runs_on_a_tiny_budget(tmp_path):
+    from dialog_env.config import CatalogConfig
+    from experiments.captioner_report import Args, group_references, main
+
+    shown, target, refs = group_references(np.array([1, 1, 2]), np.array([5, 5, 6]),
+                                           ["a", "b", "c"])
+    assert shown.tolist() == [1, 2] and target.tolist() == [5, 6] and refs == [["a", "b"],
+                                                                               ["c"]]
+    pytest.importorskip("sacrebleu")
+    pytest.importorskip("pycocoevalcap")
+    args = Args(catalog=CatalogConfig(n_items=400, seed=11, image_size=32),
+                neural=NeuralConfig(attrnet=SMALL_NET, steps=10, pairs=200, **TINY),
+                test_pairs=60, out=tmp_path, quiet=True)
+    report = main(args)
+    assert set(report["variants"]) == {"image", "attribute", "attention"}
+    assert report["test"]["captions"] == 60 and report["data"] == "template"
+    text = (tmp_path / "table.md").read_text()
+    assert "#3 attribute-aware attention" in text and "61.3 | 19.7 | 55.5 | 59.4" in text
+    assert json.loads((tmp_path / "report.json").read_text())["variants"]["image"]["steps"] == 10
+
+
+@pytest.mark.parametrize("changes, named", [
+    (dict(test_pairs=0), "--test-pairs must be >= 1, got 0"),
+    (dict(variants=("lstm",)), r"--variants: unknown \['lstm'\]"),
+])
+def test_the_captioner_report_refuses_bad_arguments(tmp_path, changes, named):
+    from experiments.captioner_report import Args, main
+
+    with pytest.raises(SystemExit, match=named):
+        main(Args(out=tmp_path / "c", **changes))
+    assert not (tmp_path / "c").exists()
