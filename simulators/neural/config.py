@@ -49,9 +49,10 @@ class NeuralConfig:
     """Sampling temperature (> 0; towards 0 sampling becomes greedy)."""
     seed: int = 0
     """Seeds the parameter initialisation, the batch order and the training pairs."""
-    checkpoint: Path | None = None
-    """A trained captioner (`<name>.safetensors` + `<name>.json`); None: train on first use
-    on the catalog's train split and cache it next to the catalog."""
+    checkpoint: str | None = None
+    """A trained captioner (`<name>.safetensors` + `<name>.json`; a path, stored as a
+    string); None: train on first use on the catalog's train split and cache it next to
+    the catalog."""
     attrnet: AttrNetConfig = field(default_factory=AttrNetConfig)
     """The AttrNet whose features (image embedding x, attributes phi(x)) the captioner
     reads: the world's default perception."""
@@ -73,7 +74,7 @@ class NeuralConfig:
             if not isinstance(self.checkpoint, (str, Path)):
                 raise TypeError(f"neural.checkpoint must be a path or None, got "
                                 f"{type(self.checkpoint).__name__} {self.checkpoint!r}")
-            put(self, "checkpoint", Path(self.checkpoint))
+            put(self, "checkpoint", str(self.checkpoint))
         if not isinstance(self.attrnet, AttrNetConfig):
             raise TypeError(f"neural.attrnet must be an AttrNetConfig, got "
                             f"{type(self.attrnet).__name__} {self.attrnet!r}")

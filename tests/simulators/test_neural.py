@@ -82,7 +82,13 @@ def test_config_is_validated_by_name():
             NeuralConfig(**bad)
     with pytest.raises(TypeError, match="neural.steps must be an integer"):
         NeuralConfig(steps=1.5)
-    assert NeuralConfig(checkpoint="a/b.safetensors").checkpoint.name == "b.safetensors"
+    from pathlib import Path
+
+    assert NeuralConfig(checkpoint=Path("a/b.safetensors")).checkpoint == "a/b.safetensors"
+    config = env_config(shopper=ShopperConfig(name="neural", neural=NeuralConfig(
+        checkpoint=Path("a/b.safetensors"))))
+    assert json.loads(json.dumps(config.to_dict()))["shopper"]["neural"]["checkpoint"] == \
+        "a/b.safetensors"  # results files record it
 
 
 @pytest.mark.parametrize("variant", ["image", "attribute", "attention"])
