@@ -20,6 +20,16 @@ def _masked_max(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     return torch.where(torch.isfinite(out), out, torch.zeros_like(out))
 
 
+UNK = 1  # simulators.vocab.UNK
+
+
+def known(tokens: torch.Tensor, embed: nn.Embedding) -> torch.Tensor:
+    """`tokens` with ids beyond the embedding table read as `<unk>`: an agent trained with
+    one shopper's vocabulary meets a shopper whose vocabulary extends it (the real-language
+    shoppers extend the template shopper's, keeping its ids)."""
+    return tokens.masked_fill(tokens >= embed.num_embeddings, UNK)
+
+
 class RNNTextEncoder(nn.Module):
     def __init__(self, vocab_size: int, embed_dim: int, hidden: int, out_dim: int,
                  cell: str = "gru"):
@@ -32,7 +42,7 @@ class RNNTextEncoder(nn.Module):
 
     def forward(self, tokens: torch.Tensor) -> torch.Tensor:  # (B, L) -> (B, out)
         mask = tokens != 0
-        h, _ = self.rnn(self.embed(tokens))  # (B, L, H)
+        h, _ = self.rnn(self.embed(known(tokens, self.embed)))  # (B, L, H)
         return self.out(_masked_max(h, mask))
 
 
@@ -46,7 +56,8 @@ class CNNTextEncoder(nn.Module):
 
     def forward(self, tokens: torch.Tensor) -> torch.Tensor:  # (B, L) -> (B, out)
         mask = tokens != 0
-        h = torch.relu(self.conv(self.embed(tokens).transpose(1, 2))).transpose(1, 2)
+        h = torch.relu(self.conv(self.embed(known(tokens, self.embed)).transpose(1, 2)))
+        h = h.transpose(1, 2)
         return self.out(_masked_max(h, mask))
 
 
