@@ -27,9 +27,10 @@ from pathlib import Path
 import numpy as np
 import tyro
 
-from dialog_env.cache import atomic_write_json
+from dialog_env.cache import atomic_write_json, atomic_write_text
 from dialog_env.config import EnvConfig
 from experiments.common import memory_size, with_episode
+from experiments.cross_shopper import check_spec, cross_table, spec_env
 from experiments.suite_report import write_report
 
 AGENTS = ("guo-gru", "fiq-gru", "fiq-gru-attention", "st-avg", "st-ewma", "st-lstm",
@@ -69,6 +70,9 @@ class Args:
     """Torch CPU threads per worker (0: cores / workers)."""
     env: EnvConfig = field(default_factory=EnvConfig)
     """The environment (dialog turns: env.episode.max_turns)."""
+    eval_shoppers: list[str] = field(default_factory=list)
+    """Shoppers each trained agent is also evaluated with (name or template:LEXICON, e.g.
+    `template template:test`; see experiments.cross_shopper)."""
     out: Path = Path("results/suite")
     """Output folder."""
     title: str = "FashionDialog-v0 suite"
@@ -110,13 +114,20 @@ def _job(spec: dict) -> dict:
                         progress=False)
     ranks_file = Path(spec["run_dir"]) / "test_ranks.npy"
     np.save(ranks_file, run["ranks"])
+    cross = {}
+    for other in spec["eval_shoppers"]:  # the same agent meets another shopper
+        other_world = make_world(spec_env(spec["env"], other), progress=False)
+        r = run_protocol(other_world, TorchPolicy(agent, device), pairs, split="test",
+                         max_turns=spec["turns"], seed=spec["seed"], progress=False)
+        cross[other] = str(Path(spec["run_dir"]) / f"test_ranks-{other.replace(':', '-')}.npy")
+        np.save(cross[other], r["ranks"])
     job = {**{k: spec[k] for k in ("label", "agent", "seed", "overrides")},
            "train_seconds": train_seconds, "train_steps_timed": sum(spec["steps"]),
            "device": device_name(device), "timing_device": device_name(device),
            "inference_seconds_per_dialog": run["policy_seconds_per_dialog"],
            "latency_seconds_per_dialog": solo["policy_seconds_per_dialog"],
            "parameters": sum(p.numel() for p in agent.parameters()),
-           "ranks": str(ranks_file)}
+           "ranks": str(ranks_file), "cross": cross}
     atomic_write_json(Path(spec["run_dir"]) / "job.json", job)
     return job
 
@@ -166,12 +177,12 @@ def _specs(args: Args, protocol: Path, threads: int) -> list[dict]:
     base = {"batch": args.batch, "turns": args.env.episode.max_turns,
             "learners": args.learners, "steps": args.steps, "device": args.device,
             "env": with_episode(args.env, split="train"),
-            "protocol": str(protocol), "threads": threads}
+            "protocol": str(protocol), "threads": threads, "eval_shoppers": []}
     specs = []
     for agent in args.agents:
         for seed in args.seeds:
             specs.append({**base, "label": agent, "agent": agent, "seed": seed,
-                          "overrides": {},
+                          "overrides": {}, "eval_shoppers": args.eval_shoppers,
                           "run_dir": str(args.out / "runs" / f"{agent}-s{seed}")})
     for c in args.memories:
         for size in args.memory_sizes:
@@ -223,6 +234,8 @@ def check_args(args: Args) -> None:
         raise SystemExit(f"--memories must all be >= 1, got {args.memories}")
     for size in args.memory_sizes:
         memory_size(size, "--memory-sizes")
+    for spec in args.eval_shoppers:
+        check_spec(spec)
 
 
 def main(args: Args) -> dict:
@@ -301,13 +314,19 @@ def main(args: Args) -> dict:
             "latency_seconds_per_dialog": float(np.mean(
                 [j["latency_seconds_per_dialog"] for j in group])),
             "parameters": group[0]["parameters"], "device": group[0]["device"],
-            "overrides": group[0]["overrides"]}
+            "overrides": group[0]["overrides"],
+            "cross": {x: per_turn_metrics(np.concatenate([np.load(j["cross"][x])
+                                                          for j in group]), world.n_items)
+                      for x in args.eval_shoppers if all(x in j.get("cross", {})
+                                                         for j in group)}}
     for name, r in results.items():
         atomic_write_json(args.out / "eval" / f"{name}.json", r)
     summary = {"results": results, "args": plain(args), "machine": machine(),
                "wall_seconds": wall}
     atomic_write_json(args.out / "summary.json", summary)
     write_report(args, results, wall)
+    if args.eval_shoppers:
+        atomic_write_text(args.out / "cross_shopper.md", cross_table([summary]))
     return summary
 
 

@@ -33,7 +33,8 @@ def write_report(args: Args, results: dict[str, dict], wall: float) -> None:
     lines = [
         f"# {args.title}", "",
         f"{args.episodes} test dialogs per training seed, {turns} turns, "
-        f"{args.env.catalog.n_items:,} items, perception `{args.env.items.perception}` "
+        f"{args.env.catalog.n_items:,} items, shopper `{args.env.shopper.name}`, perception "
+        f"`{args.env.items.perception}` "
         f"(attribute weight {args.env.items.attribute_weight:g}); learners "
         f"{' then '.join(args.learners)} "
         f"({' + '.join(map(str, args.steps))} steps, batch {args.batch}). Recall@K in %, "

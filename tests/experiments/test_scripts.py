@@ -116,22 +116,50 @@ def test_suite_runs_with_a_tiny_budget(tmp_path):
     assert "st-avg" in (tmp_path / "summary.md").read_text()
 
 
+def test_suite_evaluates_agents_with_other_shoppers(tmp_path):
+    for own, others in (("template", ["real", "template:test"]), ("real", ["template"])):
+        run_script("suite", "--agents", "st-avg", "--reference", "random", "--seeds", "0",
+                   "--steps", "2", "--batch", "8", "--episodes", "8", "--memories", *SMALL,
+                   "--env.episode.max-turns", "3", "--env.shopper.name", own,
+                   "--eval-shoppers", *others, "--out", str(tmp_path / own), "--quiet")
+        summary = json.loads((tmp_path / own / "summary.json").read_text())
+        cross = summary["results"]["st-avg"]["cross"]
+        assert sorted(cross) == sorted(others)
+        assert all(len(c["per_turn"]["recall@10"]["mean"]) == 4 for c in cross.values())
+        assert "| st-avg | " + own + " |" in (tmp_path / own / "cross_shopper.md").read_text()
+    run_script("cross_shopper", str(tmp_path / "template"), str(tmp_path / "real"),
+               "--out", str(tmp_path / "cross.md"))
+    table = (tmp_path / "cross.md").read_text()
+    assert "eval template:test: R@10 t3" in table and "eval real: R@10 t3" in table
+    assert table.count("| st-avg |") == 2
+    with pytest.raises(SystemExit, match="unknown shopper 'people'"):
+        run_script("suite", "--eval-shoppers", "people", "--out", str(tmp_path / "x"))
+    with pytest.raises(SystemExit, match="only the template shopper takes a lexicon"):
+        run_script("suite", "--eval-shoppers", "real:test", "--out", str(tmp_path / "x"))
+
+
 def test_suite_refuses_mismatched_stage_budgets(tmp_path):
     with pytest.raises(SystemExit, match="2 stages but --steps has 1"):
         run_script("suite", "--learners", "supervised", "reinforce", "--steps", "1",
                    "--out", str(tmp_path))
 
 
-def test_simulator_report_samples_the_configured_shopper(tmp_path):
-    ref = tmp_path / "cap.dress.train.json"
+def test_simulator_report_compares_every_shopper(tmp_path):
+    ref = tmp_path / "cap.dress.val.json"
     ref.write_text(json.dumps([{"target": "a", "candidate": "b",
                                 "captions": ["is darker and longer", "has no sleeves"]}] * 40))
     run_script("simulator_report", "--reference", str(ref), "--samples", "60", *SMALL,
-               "--env.shopper.template.lexicon", "test", "--out", str(tmp_path / "out"))
+               "--shoppers", "template", "real", "--env.shopper.template.lexicon", "test",
+               "--out", str(tmp_path / "out"))
     report = json.loads((tmp_path / "out" / "report.json").read_text())
     assert report["env"]["shopper"]["template"]["lexicon"] == "test"
-    assert report["reference_files"] == 80 and 0.0 <= report["classifier_accuracy"] <= 1.0
-    assert "lexicon `test`" in (tmp_path / "out" / "report.md").read_text()
+    assert report["reference_captions"] == 80
+    rows = {r["shopper"]: r for r in report["rows"]}
+    assert set(rows) == {"template", "real"}
+    assert rows["real"]["faithful"] == 1.0 and rows["real"]["informative"] > 0.5
+    assert all(0.0 <= r["classifier_accuracy"] <= 1.0 for r in rows.values())
+    table = (tmp_path / "out" / "report.md").read_text()
+    assert "| real |" in table and "| people (held out) |" in table
 
 
 def test_calibrate_appends_a_candidate_and_checks_the_goals(tmp_path):
