@@ -1,23 +1,26 @@
-"""Caption statistics of a shopper next to real relative captions.
+"""Every shopper's captions against held-out real relative captions: the realism report.
 
-    python -m experiments.simulator_report --reference ../shared/data/fashioniq/captions
-    python -m experiments.simulator_report --env.shopper.template.lexicon test
+    python -m experiments.simulator_report                       # template vs real
+    python -m experiments.simulator_report --shoppers template real neural --samples 4000
 
-Samples captions of the configured shopper (`--env.shopper.*`, any registered shopper,
-through the shopper contract) from random (target, shown item of the same category) pairs
-of the catalog (`--env.catalog.*`) and prints: length histogram, mean/std/max, the
-word-family shares (colour name, comparative word, "and"/"with", negation), mode shares, single vs
-compositional, vocabulary size — for the simulator and for the reference files — plus the
-Jensen-Shannon divergence of the two length histograms and the held-out accuracy of a
-bag-of-words logistic regression trained to tell simulated from real captions (50% means
-indistinguishable). The reference files are read only by this script, never at run time.
+Samples the first caption of `--samples` dialogs of each shopper (random targets, each shown
+another item of its category, through the shopper contract) and compares them with people's
+captions the real-language shopper was not built from (Fashion IQ `val` captions and Shoes
+pairs with eval targets, `--split`): held-out accuracy of a bag-of-words (unigram + bigram)
+logistic regression telling shopper from people (50% = indistinguishable), Jensen-Shannon
+divergence of the length histograms, word-family shares, vocabulary (words seen >= 5 times),
+modes vs Fashion IQ Table 2, and faithfulness: every caption re-read by the grounding parser
+(`simulators.grounding`), the share whose every groundable mention is true of the target
+relative to the shown item by the ground truth, and the share that carries any groundable
+information. The reference files are read only by this script, never at run time.
 """
 
 from __future__ import annotations
 
 import glob
+import json
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -28,12 +31,12 @@ from dialog_env.catalog.store import load_synthetic
 from dialog_env.config import EnvConfig
 from simulators.base import Feedback
 from simulators.caption_stats import (
-    SHARES,
     caption_statistics,
     js_divergence,
     read_reference_captions,
 )
-from simulators.registry import make_shopper
+from simulators.grounding import Truth, parse
+from simulators.registry import SHOPPERS, make_shopper
 
 # Fashion IQ, Table 2 (200 captions analysed by the authors).
 FASHION_IQ_TABLE2 = {"direct": 0.49, "comparative": 0.32, "mixed": 0.19, "single": 0.305,
@@ -42,23 +45,38 @@ FASHION_IQ_TABLE2 = {"direct": 0.49, "comparative": 0.32, "mixed": 0.19, "single
 
 @dataclass
 class Args:
-    """Simulator caption statistics against reference caption files."""
+    """Shoppers' captions against held-out real relative captions."""
 
+    shoppers: list[str] = field(default_factory=lambda: ["template", "real"])
+    """Registered shoppers to compare (each with the `--env.shopper.*` settings)."""
     reference: list[Path] = field(default_factory=lambda: [
-        Path("../shared/data/fashioniq/captions")])
-    """Reference caption files or folders (Fashion IQ cap.*.json, Shoes relative captions).
-    Only `*train*` files are used from a folder."""
+        Path("../shared/data/fashioniq/captions"), Path("../shared/data/shoes")])
+    """Reference caption files or folders (Fashion IQ cap.*.json, Shoes relative captions)."""
+    split: str = "val"
+    """Reference split read from folders: Fashion IQ `cap.*.<split>.json`; Shoes pairs whose
+    target is in `eval_im_names.txt` (val, test) or `train_im_names.txt` (train). The
+    real-language shopper is built from the train split only, so val is held out."""
     samples: int = 10_000
-    """Simulated captions."""
+    """Simulated captions per shopper."""
     env: EnvConfig = field(default_factory=EnvConfig)
-    """The environment: its catalog and shopper (with the shopper's settings) are used."""
+    """The environment: its catalog and shopper settings are used."""
     seed: int = 0
     """Sampling seed."""
     out: Path = Path("results/simulator")
     """Output folder (report.md, report.json)."""
 
 
-def sample_captions(n: int, env: EnvConfig, seed: int, batch: int = 1000) -> list[Feedback]:
+@dataclass
+class Sample:
+    """Captions of a shopper about (target, shown) pairs of a catalog."""
+
+    feedback: list[Feedback]
+    targets: np.ndarray
+    shown: np.ndarray
+    catalog: object
+
+
+def sample_captions(n: int, env: EnvConfig, seed: int, batch: int = 1000) -> Sample:
     """The first captions of `n` dialogs of `env`'s shopper: random targets, each shown an
     item of its own category; dialog k's shopper draws from a generator seeded (seed, k)."""
     c = env.catalog
@@ -80,7 +98,26 @@ def sample_captions(n: int, env: EnvConfig, seed: int, batch: int = 1000) -> lis
                       [np.random.default_rng([seed, lo + k]) for k in rows.tolist()])
         dialogs.answer(rows, shown[lo:lo + len(rows)])
         out += [dialogs.feedback(i)[0] for i in rows.tolist()]
-    return out
+    return Sample(out, targets, shown, catalog)
+
+
+def faithfulness(sample: Sample) -> dict:
+    """Each caption re-read by the grounding parser (not the shopper's own mentions):
+    `faithful` = share whose every groundable mention is true of the target relative to the
+    shown item by the ground truth; `informative` = share with at least one groundable
+    mention; `faithful_informative` = share of informative captions that are faithful."""
+    truth = Truth(sample.catalog)
+    cats = sample.catalog.categories
+    ok = info = ok_info = 0
+    for f, t, s in zip(sample.feedback, sample.targets.tolist(), sample.shown.tolist()):
+        m = parse(f.text, cats[sample.catalog.category[t]]).mentions
+        good = truth.all(m, t, s)
+        ok += good
+        info += bool(m)
+        ok_info += good and bool(m)
+    n = max(len(sample.feedback), 1)
+    return {"faithful": ok / n, "informative": info / n,
+            "faithful_informative": ok_info / max(info, 1)}
 
 
 def classifier_accuracy(sim: list[str], real: list[str], seed: int) -> float:
@@ -102,12 +139,14 @@ def classifier_accuracy(sim: list[str], real: list[str], seed: int) -> float:
     return float(clf.score(vec.transform(x_te), y_te))
 
 
-def reference_files(paths: list[Path]) -> list[Path]:
+def reference_files(paths: list[Path], split: str) -> list[Path]:
+    """Fashion IQ `cap.*.<split>.json` files and Shoes relative-caption files under `paths`
+    (or the files themselves)."""
     files: list[Path] = []
     for p in paths:
         if p.is_dir():
             files += [Path(f) for f in sorted(glob.glob(str(p / "**" / "*.json"), recursive=True))
-                      if "train" in Path(f).name or "relative_captions" in Path(f).name]
+                      if f".{split}." in Path(f).name or "relative_captions" in Path(f).name]
         elif p.exists():
             files.append(p)
         else:
@@ -117,70 +156,120 @@ def reference_files(paths: list[Path]) -> list[Path]:
     return files
 
 
+def read_reference(files: list[Path], split: str) -> list[str]:
+    """The captions of `files`; Shoes pairs restricted to the split's target images when the
+    image-name lists lie beside the file."""
+    out: list[str] = []
+    for f in files:
+        names = f.parent / ("train_im_names.txt" if split == "train" else "eval_im_names.txt")
+        if "relative_captions" in f.name and names.exists():
+            keep = set(names.read_text().split())
+            data = json.loads(f.read_text())
+            out += [str(e["RelativeCaption"]) for e in data
+                    if isinstance(e, dict) and e.get("ImageName") in keep]
+        else:
+            out += read_reference_captions([f])
+    return out
+
+
+def shopper_row(name: str, sample: Sample, real: list[str], r: dict, seed: int) -> dict:
+    texts = [f.text for f in sample.feedback]
+    s = caption_statistics(texts)
+    modes = Counter(f.mode for f in sample.feedback)
+    described = [f for f in sample.feedback if f.mode in ("direct", "comparative", "mixed")]
+    n_desc = max(len(described), 1)
+    return {
+        "shopper": name, "statistics": s,
+        "modes": {m: modes[m] / n_desc for m in ("direct", "comparative", "mixed")},
+        "single": sum(1 for f in described if len(f.mentions) == 1) / n_desc,
+        "negation_mentions": sum(1 for f in described
+                                 if any(m.relation == "not" for m in f.mentions)) / n_desc,
+        "js_length": js_divergence(s["length_hist"], r["length_hist"]),
+        "classifier_accuracy": classifier_accuracy(texts, real, seed),
+        **faithfulness(sample),
+        "examples": texts[:8],
+    }
+
+
+GOALS = {"classifier_accuracy": 0.65, "faithful": 0.95, "js_length": 0.02}
+
+
+def meets_goals(row: dict) -> bool:
+    """The issue's goals for a default shopper: classifier accuracy <= 65%, faithfulness
+    >= 95%, length-histogram JS divergence < 0.02."""
+    return (row["classifier_accuracy"] <= GOALS["classifier_accuracy"]
+            and row["faithful"] >= GOALS["faithful"] and row["js_length"] < GOALS["js_length"])
+
+
+def render(rows: list[dict], r: dict, n_real: int, args: Args) -> str:
+    c = args.env.catalog
+    lines = [
+        f"{args.samples:,} first captions per shopper ({c.n_items:,} items, same-category "
+        f"pairs, seed {args.seed}) against {n_real:,} held-out people's captions (Fashion IQ "
+        f"`{args.split}` + Shoes eval targets; the real shopper is built from the train "
+        f"split only). Faithfulness re-reads every caption with the grounding parser.", "",
+        "| shopper | classifier acc. | faithful | informative | length JS | length mean | "
+        "vocabulary (>= 5) | colour | comparative | and/with | negation | meets goals |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for row in rows:
+        s = row["statistics"]
+        sh = s["shares"]
+        lines.append(
+            f"| {row['shopper']} | {row['classifier_accuracy']:.1%} | {row['faithful']:.1%} | "
+            f"{row['informative']:.1%} | {row['js_length']:.4f} | {s['length_mean']:.2f} | "
+            f"{s['vocabulary_min5']} | {sh['colour']:.1%} | {sh['comparative']:.1%} | "
+            f"{sh['and_with']:.1%} | {sh['negation']:.1%} | "
+            f"{'yes' if meets_goals(row) else 'no'} |")
+    rs = r["shares"]
+    lines += [
+        f"| people (held out) | 50% = indistinguishable | | | 0 | {r['length_mean']:.2f} | "
+        f"{r['vocabulary_min5']} | {rs['colour']:.1%} | {rs['comparative']:.1%} | "
+        f"{rs['and_with']:.1%} | {rs['negation']:.1%} | |",
+        "", "Goals for the default shopper: classifier accuracy (bag of unigrams + bigrams, "
+        "logistic regression, held-out 30%) <= 65%, faithful >= 95%, length JS < 0.02.", "",
+        "Modes among describing captions vs Fashion IQ Table 2 (200 captions):", "",
+        "| shopper | direct | comparative | mixed | single attribute | negation |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        m = row["modes"]
+        lines.append(f"| {row['shopper']} | {m['direct']:.1%} | {m['comparative']:.1%} | "
+                     f"{m['mixed']:.1%} | {row['single']:.1%} | "
+                     f"{row['negation_mentions']:.1%} |")
+    t = FASHION_IQ_TABLE2
+    lines += [f"| Fashion IQ | {t['direct']:.0%} | {t['comparative']:.0%} | {t['mixed']:.0%} | "
+              f"{t['single']:.1%} | {t['negation']:.1%} |", "", "Examples:", ""]
+    for row in rows:
+        lines.append(f"- {row['shopper']}: " + "; ".join(f'"{x}"' for x in row["examples"][:4]))
+    return "\n".join(lines) + "\n"
+
+
 def main(args: Args) -> dict:
     # The sim-vs-real classifier needs held-out captions of both kinds: at least 10 samples.
     if args.samples < 10:
         raise SystemExit(f"--samples must be >= 10, got {args.samples}")
-    files = reference_files(args.reference)
-    real = read_reference_captions(files)  # read first: a useless reference fails fast
+    for name in args.shoppers:
+        if name not in SHOPPERS:
+            raise SystemExit(f"--shoppers: unknown shopper {name!r}; registered: "
+                             f"{sorted(SHOPPERS)}")
+    files = reference_files(args.reference, args.split)
+    real = read_reference(files, args.split)  # read first: a useless reference fails fast
     if not real:
         raise SystemExit(f"no reference captions in {[str(f) for f in files]} (expected Fashion "
                          f"IQ cap.*.json lists of {{'captions': [...]}} or Shoes "
                          f"relative_captions lists of {{'RelativeCaption': ...}})")
-    feedback = sample_captions(args.samples, args.env, args.seed)
-    texts = [f.text for f in feedback]
-    s, r = caption_statistics(texts), caption_statistics(real)
-    modes = Counter(f.mode for f in feedback)
-    described = [f for f in feedback if f.mode in ("direct", "comparative", "mixed")]
-    n_desc = max(len(described), 1)
-    sim_modes = {m: modes[m] / n_desc for m in ("direct", "comparative", "mixed")}
-    single = sum(1 for f in described if len(f.mentions) == 1) / n_desc
-    negated = sum(1 for f in described if any(m.relation == "not" for m in f.mentions)) / n_desc
-    js = js_divergence(s["length_hist"], r["length_hist"])
-    acc = classifier_accuracy(texts, real, args.seed)
-    report = {"simulator": s, "reference": r, "reference_files": len(real),
-              "modes": sim_modes, "single": single, "negation_mentions": negated,
-              "js_length": js, "classifier_accuracy": acc, "table2": FASHION_IQ_TABLE2,
-              "env": args.env.to_dict(), "samples": args.samples, "seed": args.seed,
+    r = caption_statistics(real)
+    rows = []
+    for name in args.shoppers:
+        env = replace(args.env, shopper=replace(args.env.shopper, name=name))
+        rows.append(shopper_row(name, sample_captions(args.samples, env, args.seed), real, r,
+                                args.seed))
+    report = {"rows": rows, "reference": r, "reference_captions": len(real),
+              "goals": GOALS, "env": args.env.to_dict(), "samples": args.samples,
+              "seed": args.seed, "split": args.split, "table2": FASHION_IQ_TABLE2,
               "reference_paths": [str(p) for p in args.reference]}
-    lines = [
-        f"Shopper `{args.env.shopper.name}` ({args.samples:,} captions, lexicon "
-        f"`{args.env.shopper.template.lexicon}`, {args.env.catalog.n_items:,} items) vs "
-        f"{len(real):,} reference captions.", "",
-        "| statistic | simulator | reference | difference |", "|---|---:|---:|---:|",
-        f"| length mean (sd) | {s['length_mean']:.2f} ({s['length_std']:.2f}) | "
-        f"{r['length_mean']:.2f} ({r['length_std']:.2f}) | "
-        f"{s['length_mean'] - r['length_mean']:+.2f} |",
-        f"| length max | {s['length_max']} | {r['length_max']} | |",
-    ]
-    names = {"colour": "names a colour", "comparative": "has a comparative word",
-             "and_with": 'has "and"/"with"', "negation": 'has "no"/"not"/"without"'}
-    for k in SHARES:
-        lines.append(f"| {names[k]} | {s['shares'][k]:.1%} | {r['shares'][k]:.1%} | "
-                     f"{100 * (s['shares'][k] - r['shares'][k]):+.1f} pt |")
-    lines += [
-        f"| vocabulary (words seen >= 5 times) | {s['vocabulary']} ({s['vocabulary_min5']}) | "
-        f"{r['vocabulary']} ({r['vocabulary_min5']}) | |",
-        "", "Modes (simulator, among describing captions) vs Fashion IQ Table 2:", "",
-        "| share | simulator | Fashion IQ (Table 2) |", "|---|---:|---:|",
-    ]
-    for k in ("direct", "comparative", "mixed"):
-        lines.append(f"| {k} | {sim_modes[k]:.1%} | {FASHION_IQ_TABLE2[k]:.1%} |")
-    lines += [
-        f"| single attribute | {single:.1%} | {FASHION_IQ_TABLE2['single']:.1%} |",
-        f"| compositional | {1 - single:.1%} | {FASHION_IQ_TABLE2['compositional']:.1%} |",
-        f"| negation (structured) | {negated:.1%} | {FASHION_IQ_TABLE2['negation']:.1%} |",
-        "",
-        f"Length histogram Jensen-Shannon divergence: **{js:.4f}** (target < 0.02).",
-        f"Bag-of-words logistic regression, simulated vs real, held-out accuracy: "
-        f"**{acc:.1%}** (50% = indistinguishable).",
-        "", "Length histogram (share of captions with n words):", "",
-        "| words | " + " | ".join(str(i) for i in range(2, 14)) + " |",
-        "|---|" + "---:|" * 12,
-        "| simulator | " + " | ".join(f"{x:.3f}" for x in s["length_hist"][2:14]) + " |",
-        "| reference | " + " | ".join(f"{x:.3f}" for x in r["length_hist"][2:14]) + " |",
-    ]
-    text = "\n".join(lines) + "\n"
+    text = render(rows, r, len(real), args)
     args.out.mkdir(parents=True, exist_ok=True)
     atomic_write_text(args.out / "report.md", text)
     atomic_write_json(args.out / "report.json", report)

@@ -57,7 +57,7 @@ _c(_BOTH, "tone", "less", "lighter|paler|lighter colored|lighter in color|lighte
 
 # Texture: pattern, extras, shine.
 _v(_BOTH, "pattern", "solid", "solid|plain|solid colored|solid color|monochromatic|one color")
-_v(_BOTH, "pattern", "solid", "colorful|colourful|multicolored|multi colored|multicolor|"
+_v(_BOTH, "pattern", "solid", "colorful|colourful|multicolored|multi colored|multicolor|patterned|"
    "multi color|colourfull|multi", "lacks")
 _v(_BOTH, "pattern", "striped", "striped|stripes|stripe|stripped|strips|stripes on it|pinstripes")
 _v(_BOTH, "pattern", "floral", "floral|flowers|flower|flowery|floral print|floral pattern|"

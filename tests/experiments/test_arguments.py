@@ -110,6 +110,8 @@ def test_simulator_report_refuses_empty_references_and_samples(tmp_path):
         run_script("simulator_report", "--reference", str(empty), "--out", str(tmp_path))
     with pytest.raises(SystemExit, match="--samples must be >= 10, got 0"):
         run_script("simulator_report", "--reference", str(empty), "--samples", "0")
+    with pytest.raises(SystemExit, match="--shoppers: unknown shopper 'people'"):
+        run_script("simulator_report", "--reference", str(empty), "--shoppers", "people")
     assert not (tmp_path / "report.md").exists()
 
 
