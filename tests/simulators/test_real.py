@@ -134,3 +134,23 @@ def test_the_environment_with_the_real_shopper():
     assert infos["text"][0] == dialog(5)[0]
     obs, *_ = venv.step(np.zeros((4, venv.single_action_space.shape[0]), np.float32))
     assert obs["feedback"].max() < len(real_vocabulary())
+
+
+def test_captioning_pairs_are_real_captions_true_of_their_pairs(small_catalog):
+    from simulators.real import captioning_pairs
+
+    shown, target, texts = captioning_pairs(small_catalog, 201, seed=3, split="val")
+    assert len(shown) == len(target) == len(texts) == 201
+    assert np.array_equal(shown[0:200:2], shown[1:201:2])  # two captions per pair
+    val = set(small_catalog.indices("val").tolist())
+    assert set(shown.tolist()) <= val and set(target.tolist()) <= val
+    assert all(small_catalog.category[s] == small_catalog.category[t]
+               for s, t in zip(shown, target)) and not np.any(shown == target)
+    truth = Truth(small_catalog)
+    cats = small_catalog.categories
+    assert all(truth.all(parse(x, cats[small_catalog.category[t]]).mentions, t, s)
+               for s, t, x in zip(shown.tolist(), target.tolist(), texts))
+    again = captioning_pairs(small_catalog, 201, seed=3, split="val")
+    assert again[2] == texts
+    with pytest.raises(ValueError, match="n >= 1"):
+        captioning_pairs(small_catalog, 0, seed=3)
