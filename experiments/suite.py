@@ -159,8 +159,11 @@ def measure_timing(job: dict, world, pairs, turns: int) -> dict:
             "timing_device": device_name("cpu")}
 
 
-def collect_jobs(out: Path, world, pairs, turns: int) -> list[dict]:
-    """Jobs of every finished run under `out/runs` (those with test ranks)."""
+def collect_jobs(out: Path, world, pairs, turns: int, env: EnvConfig | None = None,
+                 eval_shoppers: tuple[str, ...] = ()) -> list[dict]:
+    """Jobs of every finished run under `out/runs` (those with test ranks); evaluations with
+    `eval_shoppers` that a run lacks are made from its final checkpoint (in `env` with each
+    shopper)."""
     jobs = []
     for run_dir in sorted((out / "runs").iterdir()):
         if not (run_dir / "test_ranks.npy").exists() or not (run_dir / "job.json").exists():
@@ -169,8 +172,32 @@ def collect_jobs(out: Path, world, pairs, turns: int) -> list[dict]:
         job["ranks"] = str(run_dir / "test_ranks.npy")
         if "latency_seconds_per_dialog" not in job:
             job.update(measure_timing(job, world, pairs, turns))
+        missing = [x for x in eval_shoppers if x not in job.get("cross", {})]
+        if missing:
+            job["cross"] = {**job.get("cross", {}),
+                            **cross_from_checkpoint(run_dir, job, env, missing, pairs, turns)}
+            atomic_write_json(run_dir / "job.json", job)
         jobs.append(job)
     return jobs
+
+
+def cross_from_checkpoint(run_dir: Path, job: dict, env: EnvConfig, specs: list[str],
+                          pairs, turns: int) -> dict[str, str]:
+    """Test ranks of a run's final agent with each shopper spec (files next to the run)."""
+    from agents.checkpoint import load_checkpoint
+    from agents.policy import TorchPolicy
+    from dialog_env.evaluation import run_protocol
+    from dialog_env.factory import make_world
+
+    agent, _ = load_checkpoint(run_dir / "final", "cpu")
+    out = {}
+    for spec in specs:
+        world = make_world(spec_env(with_episode(env, split="train"), spec), progress=False)
+        r = run_protocol(world, TorchPolicy(agent, "cpu"), pairs, split="test",
+                         max_turns=turns, seed=job["seed"], progress=False)
+        out[spec] = str(run_dir / f"test_ranks-{spec.replace(':', '-')}.npy")
+        np.save(out[spec], r["ranks"])
+    return out
 
 
 def _specs(args: Args, protocol: Path, threads: int) -> list[dict]:
@@ -288,7 +315,8 @@ def main(args: Args) -> dict:
                       f"{jobs[-1]['train_seconds']:.0f} s", flush=True)
     wall = time.perf_counter() - t0
     if args.collect:
-        jobs = collect_jobs(args.out, world, protocol["pairs"], turns)
+        jobs = collect_jobs(args.out, world, protocol["pairs"], turns, args.env,
+                            tuple(args.eval_shoppers))
         wall = float("nan")
     results: dict[str, dict] = {}
     for name in args.reference:

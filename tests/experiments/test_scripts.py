@@ -132,6 +132,17 @@ def test_suite_evaluates_agents_with_other_shoppers(tmp_path):
     table = (tmp_path / "cross.md").read_text()
     assert "eval template:test: R@10 t3" in table and "eval real: R@10 t3" in table
     assert table.count("| st-avg |") == 2
+    # --collect fills in evaluations a finished run lacks, from its final checkpoint.
+    run_script("suite", "--collect", "--agents", "st-avg", "--reference", "random",
+               "--seeds", "0", "--episodes", "8", "--memories", *SMALL,
+               "--env.episode.max-turns", "3", "--env.shopper.name", "real",
+               "--eval-shoppers", "template", "template:test", "--out", str(tmp_path / "real"),
+               "--quiet")
+    summary = json.loads((tmp_path / "real" / "summary.json").read_text())
+    cross = summary["results"]["st-avg"]["cross"]
+    assert sorted(cross) == ["template", "template:test"]
+    first = json.loads((tmp_path / "real" / "runs" / "st-avg-s0" / "job.json").read_text())
+    assert sorted(first["cross"]) == ["template", "template:test"]
     with pytest.raises(SystemExit, match="unknown shopper 'people'"):
         run_script("suite", "--eval-shoppers", "people", "--out", str(tmp_path / "x"))
     with pytest.raises(SystemExit, match="only the template shopper takes a lexicon"):
