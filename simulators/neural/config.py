@@ -28,9 +28,9 @@ class NeuralConfig:
     """Word embedding size (Fashion IQ: 512)."""
     hidden: int = 512
     """Decoder LSTM size (Fashion IQ: 512)."""
-    steps: int = 500
-    """Adam steps of first-use training (about 3 min on a 2-core CPU at the defaults; see
-    `simulators.neural.shopper`)."""
+    steps: int = 300
+    """Adam steps of first-use training (about 3 min on a shared 2-core CPU at the
+    defaults; see `simulators.neural.shopper`)."""
     batch: int = 64
     """Caption pairs per training step."""
     lr: float = 1e-3

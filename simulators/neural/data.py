@@ -1,10 +1,12 @@
 """Where the captioner's training captions come from: a `CaptionSource` (pairs of catalog
 items with captions, and the vocabulary the decoder speaks).
 
-`caption_source()` is the one switch. Until `simulators.real` provides the real Fashion IQ
-/ Shoes captions re-grounded onto catalog pairs, it is `TEMPLATE_SOURCE`: the template
-shopper captions random same-category pairs of a split, twice each (no typos: a typo is
-not a word the captioner should learn), in `simulators.vocab.default_vocabulary()`.
+`caption_source()` is the one switch. It is `REAL_SOURCE`: people's Fashion IQ / Shoes
+captions re-grounded onto random same-category catalog pairs, two per pair
+(`simulators.real.captioning_pairs`; the template shopper's caption where no real caption
+fits a pair), in `simulators.real.real_vocabulary()`. `TEMPLATE_SOURCE` is the template
+shopper captioning such pairs, twice each (no typos: a typo is not a word the captioner
+should learn), in `simulators.vocab.default_vocabulary()`.
 """
 
 from __future__ import annotations
@@ -36,11 +38,13 @@ class CaptionPairs:
 
 @dataclass(frozen=True)
 class CaptionSource:
-    """A named source of caption pairs and its vocabulary."""
+    """A named source of caption pairs, its vocabulary and what its people say when shown
+    the target itself."""
 
     name: str
     pairs: Callable[..., CaptionPairs]  # (catalog, n, seed, split="train") -> CaptionPairs
     vocabulary: Callable[[], Vocab]
+    found_text: str = "is the one"
 
 
 def same_category_pairs(catalog: Catalog, n: int, rng: np.random.Generator,
@@ -87,6 +91,22 @@ def template_vocabulary() -> Vocab:
 TEMPLATE_SOURCE = CaptionSource("template", template_pairs, template_vocabulary)
 
 
+def real_pairs(catalog: Catalog, n: int, seed: int, split: str = "train") -> CaptionPairs:
+    """People's captions re-grounded onto `n` random same-category pairs of `split`."""
+    from simulators.real import captioning_pairs
+
+    return CaptionPairs(*captioning_pairs(catalog, n, seed, split=split))
+
+
+def real_vocabulary() -> Vocab:
+    from simulators.real import real_vocabulary
+
+    return real_vocabulary()
+
+
+REAL_SOURCE = CaptionSource("real", real_pairs, real_vocabulary, "is identical")
+
+
 def caption_source() -> CaptionSource:
     """The captions the neural shopper learns from (the one place to switch sources)."""
-    return TEMPLATE_SOURCE
+    return REAL_SOURCE

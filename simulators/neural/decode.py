@@ -18,12 +18,22 @@ StepFn = Callable[[State, torch.Tensor], tuple[torch.Tensor, State]]
 END = 0
 
 
+def _no_end(logits: torch.Tensor, t: int, min_len: int) -> torch.Tensor:
+    """`logits` with END barred while fewer than `min_len` words were said."""
+    if t >= min_len:
+        return logits
+    logits = logits.clone()
+    logits[:, END] = float("-inf")
+    return logits
+
+
 def index_state(state: State, rows: torch.Tensor) -> State:
     """The state of sequences `rows` (rows may repeat)."""
     return tuple(s.index_select(0, rows) for s in state)
 
 
-def greedy(step: StepFn, state: State, n: int, max_len: int, bos: int) -> torch.Tensor:
+def greedy(step: StepFn, state: State, n: int, max_len: int, bos: int,
+           min_len: int = 1) -> torch.Tensor:
     """The most likely next token at every step, until END or `max_len` words."""
     device = state[0].device
     out = torch.zeros(n, max_len, dtype=torch.long, device=device)
@@ -31,7 +41,7 @@ def greedy(step: StepFn, state: State, n: int, max_len: int, bos: int) -> torch.
     prev = torch.full((n,), bos, dtype=torch.long, device=device)
     for t in range(max_len):
         logits, state = step(state, prev)  # (n, W)
-        prev = logits.argmax(-1)
+        prev = _no_end(logits, t, min_len).argmax(-1)
         out[:, t] = torch.where(done, 0, prev)
         done |= prev == END
         if bool(done.all()):
@@ -40,7 +50,7 @@ def greedy(step: StepFn, state: State, n: int, max_len: int, bos: int) -> torch.
 
 
 def beam_search(step: StepFn, state: State, n: int, max_len: int, bos: int,
-                beam_size: int) -> torch.Tensor:
+                beam_size: int, min_len: int = 1) -> torch.Tensor:
     """Beam search: the hypothesis of highest total log-probability among those the beam
     kept, per row.
 
@@ -51,7 +61,8 @@ def beam_search(step: StepFn, state: State, n: int, max_len: int, bos: int,
     after `max_len` words is cut there and scored without an END term. The search stops
     early once every row's best finished score is at least its best open score (no open
     hypothesis can overtake it: scores only fall). With `beam_size` at least the number of
-    hypotheses of up to `max_len` words it is exhaustive."""
+    hypotheses of `min_len` to `max_len` words it is exhaustive. (END is barred for the
+    first `min_len` words, after the softmax: the other words keep their probabilities.)"""
     device = state[0].device
     k = beam_size
     state = index_state(state, torch.arange(n, device=device).repeat_interleave(k))  # (n*k)
@@ -63,7 +74,7 @@ def beam_search(step: StepFn, state: State, n: int, max_len: int, bos: int,
     base = (torch.arange(n, device=device) * k)[:, None]  # (n, 1)
     for t in range(max_len):
         logits, state = step(state, prev)
-        logp = torch.log_softmax(logits.float(), -1)  # (n*k, W)
+        logp = _no_end(torch.log_softmax(logits.float(), -1), t, min_len)  # (n*k, W)
         w = logp.shape[-1]
         logp = logp.view(n, k, w)
         ended = torch.full((w,), float("-inf"), device=device)
@@ -97,7 +108,7 @@ def row_uniforms(seeds: Sequence[int], max_len: int, device) -> torch.Tensor:
 
 
 def sample(step: StepFn, state: State, n: int, max_len: int, bos: int, temperature: float,
-           uniforms: torch.Tensor) -> torch.Tensor:
+           uniforms: torch.Tensor, min_len: int = 1) -> torch.Tensor:
     """Ancestral sampling from `softmax(logits / temperature)`, the token of step t of row k
     drawn by inverting the distribution's CDF at `uniforms[k, t]` (so a row's words depend
     only on its own uniforms). As the temperature goes to 0 this is greedy decoding."""
@@ -109,7 +120,7 @@ def sample(step: StepFn, state: State, n: int, max_len: int, bos: int, temperatu
     prev = torch.full((n,), bos, dtype=torch.long, device=device)
     for t in range(max_len):
         logits, state = step(state, prev)
-        z = logits.float()
+        z = _no_end(logits.float(), t, min_len)
         z = (z - z.amax(-1, keepdim=True)) / temperature  # <= 0: no overflow at tiny T
         cdf = torch.softmax(z, -1).cumsum(-1)  # (n, W)
         x = uniforms[:, t:t + 1] * cdf[:, -1:]  # (n, 1), below the total mass

@@ -142,8 +142,10 @@ class Captioner(nn.Module):
     def decode(self, v_s: torch.Tensor, a_s: torch.Tensor, v_t: torch.Tensor,
                a_t: torch.Tensor, max_len: int, decoding: str = "greedy",
                beam_size: int = 3, temperature: float = 1.0,
-               seeds: Sequence[int] | None = None, seed: int | None = None) -> torch.Tensor:
-        """`(B, max_len)` int64 word ids (0 after the caption's end) for a batch of pairs.
+               seeds: Sequence[int] | None = None, seed: int | None = None,
+               min_len: int = 1) -> torch.Tensor:
+        """`(B, max_len)` int64 word ids (0 after the caption's end; at least `min_len`
+        words) for a batch of pairs.
         `sample` draws row k's words from a generator seeded with `seeds[k]` (or, with
         `seed`, one generator for the call whose draws go to the rows in order); the
         results do not depend on the device or, with `seeds`, on the other rows."""
@@ -153,9 +155,10 @@ class Captioner(nn.Module):
             n = v_s.shape[0]
             state = self.encode(v_s, a_s, v_t, a_t)
             if decoding == "greedy":
-                return greedy(self.step, state, n, max_len, self.bos)
+                return greedy(self.step, state, n, max_len, self.bos, min_len)
             if decoding == "beam":
-                return beam_search(self.step, state, n, max_len, self.bos, beam_size)
+                return beam_search(self.step, state, n, max_len, self.bos, beam_size,
+                                   min_len)
             if decoding == "sample":
                 if seeds is None:
                     if seed is None:
@@ -166,7 +169,8 @@ class Captioner(nn.Module):
                     if len(seeds) != n:
                         raise ValueError(f"sampling: {len(seeds)} seeds for {n} rows")
                     u = row_uniforms(seeds, max_len, v_s.device)
-                return sample(self.step, state, n, max_len, self.bos, temperature, u)
+                return sample(self.step, state, n, max_len, self.bos, temperature, u,
+                              min_len)
             raise ValueError(f"unknown decoding {decoding!r}; expected greedy, beam or sample")
         finally:
             self.train(was_training)

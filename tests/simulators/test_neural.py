@@ -125,10 +125,10 @@ def table_step(table: torch.Tensor):
 
 
 def exhaustive(step, max_len: int) -> tuple[list[int], float]:
-    """The best sequence of up to `max_len` words by total log-probability (END counted
+    """The best sequence of 1 to `max_len` words by total log-probability (END counted
     when the sequence ends before `max_len`), by enumeration."""
     best, best_score = None, float("-inf")
-    for n in range(max_len + 1):
+    for n in range(1, max_len + 1):
         for words in itertools.product(range(1, W), repeat=n):
             state, prev, score = (torch.zeros(1, 1, dtype=torch.long),), torch.tensor([BOS]), 0.
             for w in [*words, 0][:max_len]:
@@ -166,6 +166,10 @@ def test_a_wide_beam_equals_exhaustive_enumeration(seed):
     step = table_step(table)
     words, _ = exhaustive(step, max_len)
     assert _run(beam_search, step, max_len, beam_size=(W - 1) ** max_len + 1) == words
+    # With END likely first, greedy and beam still say a word.
+    table[BOS, 0] = 50.0
+    assert len(_run(greedy, step, max_len)) >= 1
+    assert len(_run(beam_search, step, max_len, beam_size=4)) >= 1
 
 
 # -- sampling ---------------------------------------------------------------------------
@@ -367,7 +371,7 @@ def test_the_captioner_report_runs_on_a_tiny_budget(tmp_path):
                 test_pairs=60, out=tmp_path, quiet=True)
     report = main(args)
     assert set(report["variants"]) == {"image", "attribute", "attention"}
-    assert report["test"]["captions"] == 60 and report["data"] == "template"
+    assert report["test"]["captions"] == 60 and report["data"] == "real"
     text = (tmp_path / "table.md").read_text()
     assert "#3 attribute-aware attention" in text and "61.3 | 19.7 | 55.5 | 59.4" in text
     assert json.loads((tmp_path / "report.json").read_text())["variants"]["image"]["steps"] == 10
