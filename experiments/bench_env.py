@@ -49,13 +49,19 @@ class Args:
     repeats: int = 6
     """Interleaved repetitions (medians reported; ratios are medians of per-repetition
     ratios)."""
-    shopper: str = "template"
-    """Registered shopper that answers."""
+    shopper: str = ShopperConfig().name
+    """Registered shopper that answers (default: the environment's default shopper)."""
+    compare: str | None = "template"
+    """Another shopper whose vector env is measured in the same interleaved runs (the
+    table gives the ratio of the two vector envs); None to skip."""
     out: Path = Path("results/bench")
     """Output folder (bench_env.md, bench_env.json)."""
 
 
-def make_world(n: int, dim: int, shopper: str = "template") -> DialogWorld:
+def make_world(n: int, dim: int, shopper: str = "template", other: str | None = None
+               ) -> DialogWorld | tuple[DialogWorld, DialogWorld]:
+    """The benchmark world (random visual part + true attributes); with `other`, also the
+    same world with that shopper."""
     catalog = load_synthetic(n, seed=0, render=False, progress=False)
     att = catalog.attributes.astype(np.float32)
     v_dim = dim - att.shape[1]
@@ -65,8 +71,12 @@ def make_world(n: int, dim: int, shopper: str = "template") -> DialogWorld:
     vis = rng.normal(size=(n, v_dim)).astype(np.float32)
     vis /= np.linalg.norm(vis, axis=1, keepdims=True)
     space = ItemSpace(vis, att, 1.0, "random")
-    return DialogWorld(catalog, space, RetrievalDB(space.matrix),
-                       make_shopper(catalog, ShopperConfig(name=shopper)))
+    db = RetrievalDB(space.matrix)
+    world = DialogWorld(catalog, space, db, make_shopper(catalog, ShopperConfig(name=shopper)))
+    if other is None:
+        return world
+    return world, DialogWorld(catalog, space, db,
+                              make_shopper(catalog, ShopperConfig(name=other)))
 
 
 def timed(fn, seconds: float) -> float:
@@ -77,7 +87,8 @@ def timed(fn, seconds: float) -> float:
     return units / (time.perf_counter() - t0)
 
 
-def bench_size(world: DialogWorld, batch: int, seconds: float, repeats: int) -> dict:
+def bench_size(world: DialogWorld, batch: int, seconds: float, repeats: int,
+               other: DialogWorld | None = None) -> dict:
     x = world.db.items
     rng = np.random.default_rng(1)
     q = rng.normal(size=(batch, x.shape[1])).astype(np.float32)
@@ -126,6 +137,15 @@ def bench_size(world: DialogWorld, batch: int, seconds: float, repeats: int) -> 
 
     fns = {"bound": bound, "batched": batched, "vector": vector, "bound_single": bound_single,
            "single": single}
+    if other is not None:
+        venv_other = FashionDialogVectorEnv(batch, world=other)
+        venv_other.reset(seed=0)
+
+        def vector_other() -> int:
+            venv_other.step(q)
+            return batch
+
+        fns["vector_other"] = vector_other
     runs: dict[str, list[float]] = {k: [] for k in fns}
     for rep in range(repeats):
         # Alternate the order so that slow drifts of the machine's speed cancel out.
@@ -133,7 +153,10 @@ def bench_size(world: DialogWorld, batch: int, seconds: float, repeats: int) -> 
             runs[name].append(timed(fns[name], seconds))
     med = {k: float(np.median(v)) for k, v in runs.items()}
     # Ratios per repetition (measured side by side), then their median.
-    for name, ref in (("batched", "bound"), ("vector", "bound"), ("single", "bound_single")):
+    pairs = [("batched", "bound"), ("vector", "bound"), ("single", "bound_single")]
+    if other is not None:
+        pairs.append(("vector", "vector_other"))
+    for name, ref in pairs:
         ratios = np.array(runs[name]) / np.array(runs[ref])
         med[f"{name}_over_{ref}"] = float(np.median(ratios))
         med[f"{name}_over_{ref}_range"] = [float(ratios.min()), float(ratios.max())]
@@ -143,18 +166,27 @@ def bench_size(world: DialogWorld, batch: int, seconds: float, repeats: int) -> 
 def main(args: Args) -> dict:
     rows = {}
     for n in args.sizes:
-        world = make_world(n, args.dim, args.shopper)
-        rows[n] = bench_size(world, args.batch, args.seconds, args.repeats)
+        if args.compare:
+            world, other = make_world(n, args.dim, args.shopper, args.compare)
+        else:
+            world, other = make_world(n, args.dim, args.shopper), None
+        rows[n] = bench_size(world, args.batch, args.seconds, args.repeats, other)
         print(n, rows[n], flush=True)
     lines = [
         f"Dialog-turns/s, D = {args.dim}, batch B = {args.batch}, median of {args.repeats} "
         f"interleaved runs of {args.seconds:g} s "
         f"({machine()['processor'] or machine()['machine']}, {machine()['device']}); "
-        f"ratios are medians of the per-run ratios (min–max in brackets).",
+        f"ratios are medians of the per-run ratios (min–max in brackets). Shopper "
+        f"`{args.shopper}`" + (f"; the last two columns: the vector env with shopper "
+                               f"`{args.compare}` in the same runs, and the ratio." if
+                               args.compare else "."),
         "",
         "| items | bound GEMM+rank (B) | batched core (B) | core / bound | vector env (B) | "
-        "vector / bound | bound (B=1) | single env | single / bound |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "vector / bound | bound (B=1) | single env | single / bound |"
+        + (f" vector env, {args.compare} (B) | {args.shopper} / {args.compare} |"
+           if args.compare else ""),
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|" + ("---:|---:|" if args.compare
+                                                           else ""),
     ]
     def ratio(r: dict, key: str) -> str:
         lo, hi = r[f"{key}_range"]
@@ -164,7 +196,9 @@ def main(args: Args) -> dict:
         lines.append(f"| {n:,} | {r['bound']:,.0f} | {r['batched']:,.0f} | "
                      f"{ratio(r, 'batched_over_bound')} | {r['vector']:,.0f} | "
                      f"{ratio(r, 'vector_over_bound')} | {r['bound_single']:,.0f} | "
-                     f"{r['single']:,.0f} | {ratio(r, 'single_over_bound_single')} |")
+                     f"{r['single']:,.0f} | {ratio(r, 'single_over_bound_single')} |"
+                     + (f" {r['vector_other']:,.0f} | {ratio(r, 'vector_over_vector_other')} |"
+                        if args.compare else ""))
     table = "\n".join(lines) + "\n"
     args.out.mkdir(parents=True, exist_ok=True)
     atomic_write_text(args.out / "bench_env.md", table)

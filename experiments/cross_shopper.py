@@ -27,25 +27,34 @@ from experiments.summary import ci_cell
 from simulators.registry import SHOPPERS
 
 LEXICONS = ("train", "test")
+DECODINGS = ("greedy", "beam", "sample")
+# What the part after the colon sets, per shopper.
+OPTIONS = {"template": ("lexicon", LEXICONS), "neural": ("decoding", DECODINGS)}
 
 
 def check_spec(spec: str) -> str:
-    name, _, lexicon = spec.partition(":")
+    """A shopper spec: a registered name, optionally `:option` (the template shopper's
+    lexicon, the neural shopper's decoding)."""
+    name, _, option = spec.partition(":")
     if name not in SHOPPERS:
-        raise SystemExit(f"--eval-shoppers: unknown shopper {name!r} in {spec!r}; registered: "
+        raise SystemExit(f"unknown shopper {name!r} in {spec!r}; registered: "
                          f"{sorted(SHOPPERS)}")
-    if lexicon and (name != "template" or lexicon not in LEXICONS):
-        raise SystemExit(f"--eval-shoppers: {spec!r}: only the template shopper takes a "
-                         f"lexicon, one of {list(LEXICONS)}")
+    if option and (name not in OPTIONS or option not in OPTIONS[name][1]):
+        raise SystemExit(f"{spec!r}: only the template shopper takes a lexicon "
+                         f"{list(LEXICONS)} and the neural shopper a decoding "
+                         f"{list(DECODINGS)} after the colon")
     return spec
 
 
 def spec_env(env: EnvConfig, spec: str) -> EnvConfig:
-    """`env` with the shopper of `spec` (name[:lexicon])."""
-    name, _, lexicon = spec.partition(":")
+    """`env` with the shopper of `spec` (name[:option])."""
+    name, _, option = spec.partition(":")
     shopper = replace(env.shopper, name=name)
-    if lexicon:
-        shopper = replace(shopper, template=replace(shopper.template, lexicon=lexicon))
+    if option:
+        field_name = OPTIONS[name][0]
+        group = "template" if name == "template" else "neural"
+        shopper = replace(shopper, **{group: replace(getattr(shopper, group),
+                                                     **{field_name: option})})
     return replace(env, shopper=shopper)
 
 

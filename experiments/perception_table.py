@@ -1,8 +1,8 @@
 """How perception alone changes the picture: the same agents' recall in suites run with
 different `--env.items.perception`, side by side.
 
-    python -m experiments.perception_table results/suite results/suite-ground_truth \
-        results/suite-pixels --out results/suite/perception.md
+    python -m experiments.perception_table results/suite-template results/suite-ground_truth \
+        results/suite-pixels --out results/suite-template/perception.md
 
 Reads each folder's `summary.json` (written by `experiments.suite`) and writes one table:
 an agent per row, R@5 and R@10 at the last turn (95% CIs) per world, and the training
@@ -25,7 +25,7 @@ from experiments.summary import ci_cell
 class Args:
     suites: tyro.conf.Positional[list[Path]]
     """Suite output folders (each with summary.json)."""
-    out: Path = Path("results/suite/perception.md")
+    out: Path = Path("results/suite-template/perception.md")
 
 
 def world_name(summary: dict) -> str:

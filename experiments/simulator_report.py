@@ -20,7 +20,7 @@ from __future__ import annotations
 import glob
 import json
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +29,7 @@ import tyro
 from dialog_env.cache import atomic_write_json, atomic_write_text
 from dialog_env.catalog.store import load_synthetic
 from dialog_env.config import EnvConfig
+from experiments.cross_shopper import check_spec, spec_env
 from simulators.base import Feedback
 from simulators.caption_stats import (
     caption_statistics,
@@ -36,7 +37,7 @@ from simulators.caption_stats import (
     read_reference_captions,
 )
 from simulators.grounding import Truth, parse
-from simulators.registry import SHOPPERS, make_shopper
+from simulators.registry import make_shopper
 
 # Fashion IQ, Table 2 (200 captions analysed by the authors).
 FASHION_IQ_TABLE2 = {"direct": 0.49, "comparative": 0.32, "mixed": 0.19, "single": 0.305,
@@ -48,7 +49,8 @@ class Args:
     """Shoppers' captions against held-out real relative captions."""
 
     shoppers: list[str] = field(default_factory=lambda: ["template", "real"])
-    """Registered shoppers to compare (each with the `--env.shopper.*` settings)."""
+    """Shoppers to compare (each with the `--env.shopper.*` settings): registered names,
+    optionally `template:test` (lexicon) or `neural:sample` (decoding)."""
     reference: list[Path] = field(default_factory=lambda: [
         Path("../shared/data/fashioniq/captions"), Path("../shared/data/shoes")])
     """Reference caption files or folders (Fashion IQ cap.*.json, Shoes relative captions)."""
@@ -249,10 +251,11 @@ def main(args: Args) -> dict:
     # The sim-vs-real classifier needs held-out captions of both kinds: at least 10 samples.
     if args.samples < 10:
         raise SystemExit(f"--samples must be >= 10, got {args.samples}")
-    for name in args.shoppers:
-        if name not in SHOPPERS:
-            raise SystemExit(f"--shoppers: unknown shopper {name!r}; registered: "
-                             f"{sorted(SHOPPERS)}")
+    for spec in args.shoppers:
+        try:
+            check_spec(spec)
+        except SystemExit as e:
+            raise SystemExit(f"--shoppers: {e}") from None
     files = reference_files(args.reference, args.split)
     real = read_reference(files, args.split)  # read first: a useless reference fails fast
     if not real:
@@ -261,10 +264,9 @@ def main(args: Args) -> dict:
                          f"relative_captions lists of {{'RelativeCaption': ...}})")
     r = caption_statistics(real)
     rows = []
-    for name in args.shoppers:
-        env = replace(args.env, shopper=replace(args.env.shopper, name=name))
-        rows.append(shopper_row(name, sample_captions(args.samples, env, args.seed), real, r,
-                                args.seed))
+    for spec in args.shoppers:
+        rows.append(shopper_row(spec, sample_captions(args.samples, spec_env(args.env, spec),
+                                                      args.seed), real, r, args.seed))
     report = {"rows": rows, "reference": r, "reference_captions": len(real),
               "goals": GOALS, "env": args.env.to_dict(), "samples": args.samples,
               "seed": args.seed, "split": args.split, "table2": FASHION_IQ_TABLE2,

@@ -262,7 +262,10 @@ def check_args(args: Args) -> None:
     for size in args.memory_sizes:
         memory_size(size, "--memory-sizes")
     for spec in args.eval_shoppers:
-        check_spec(spec)
+        try:
+            check_spec(spec)
+        except SystemExit as e:
+            raise SystemExit(f"--eval-shoppers: {e}") from None
 
 
 def main(args: Args) -> dict:

@@ -29,7 +29,10 @@ PRODUCERS = {
     "results/demo/summary.md": "python -m experiments.demo",
     "results/simulator/report.md": "python -m experiments.simulator_report",
     "results/suite/summary.md": "python -m experiments.suite",
-    "results/suite/perception.md": "python -m experiments.perception_table",
+    "results/suite-template/perception.md": "python -m experiments.perception_table",
+    "results/suite/cross_shopper.md": "python -m experiments.cross_shopper",
+    "results/grounding/coverage.md": "python -m experiments.grounding_report",
+    "results/captioner/table.md": "python -m experiments.captioner_report",
 }
 
 BLOCK = re.compile(r"(<!-- BEGIN GENERATED: (?P<path>[^ ]+) -->\n)(?P<body>.*?)"

@@ -130,3 +130,17 @@ def test_update_readme_help_prints_help_and_touches_nothing(tmp_path, monkeypatc
     assert "new" in other.read_text() and "old" in readme.read_text()
     with pytest.raises(FileNotFoundError, match="--readme .*missing.md"):
         run_script("update_readme", "--readme", str(tmp_path / "missing.md"))
+
+
+def test_shopper_specs_set_the_option_after_the_colon():
+    from dialog_env.config import EnvConfig
+    from experiments.cross_shopper import check_spec, spec_env
+
+    env = EnvConfig()
+    assert spec_env(env, "neural:sample").shopper.neural.decoding == "sample"
+    assert spec_env(env, "template:test").shopper.template.lexicon == "test"
+    assert spec_env(env, "template").shopper.name == "template"
+    assert spec_env(env, "real").shopper == env.shopper
+    for bad in ("real:test", "neural:test", "template:sample"):
+        with pytest.raises(SystemExit, match="after the colon"):
+            check_spec(bad)

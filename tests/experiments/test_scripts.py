@@ -70,8 +70,12 @@ def test_bench_env_writes_its_table(tmp_path):
     run_script("bench_env", "--sizes", "300", "--dim", "160", "--batch", "8", "--seconds",
                "0.02", "--repeats", "1", "--out", str(tmp_path))
     data = json.loads((tmp_path / "bench_env.json").read_text())
-    assert data["results"]["300"]["batched"] > 0
-    assert "| 300 |" in (tmp_path / "bench_env.md").read_text()
+    r = data["results"]["300"]
+    assert r["batched"] > 0 and r["vector_other"] > 0
+    lo, hi = r["vector_over_vector_other_range"]
+    assert 0 < lo <= r["vector_over_vector_other"] <= hi
+    table = (tmp_path / "bench_env.md").read_text()
+    assert "| 300 |" in table and "| real / template |" in table
 
 
 def test_update_readme_pastes_generated_blocks(tmp_path, monkeypatch):
