@@ -26,9 +26,11 @@ SEES = ("ground_truth", "predictions")
 class ShopperConfig:
     """Which shopper answers, and the settings of each kind of shopper."""
 
-    name: str = "template"
-    """A registered shopper (`simulators.registry.SHOPPERS`): template (attribute-aware
-    templates), real (people's Fashion IQ / Shoes captions re-grounded onto each pair)."""
+    name: str = "real"
+    """A registered shopper (`simulators.registry.SHOPPERS`): real (default: people's
+    Fashion IQ / Shoes captions re-grounded onto each pair; chosen by
+    experiments.simulator_report), template (attribute-aware templates), neural (Fashion
+    IQ's relative captioner over AttrNet features)."""
     template: TemplateConfig = field(default_factory=TemplateConfig)
     """The template shopper's lexicon, mode shares and noise rates."""
     real: RealConfig = field(default_factory=RealConfig)

@@ -168,7 +168,7 @@ def _world(shopper: dict):
     from dialog_env.factory import make_world
 
     return make_world(env_config(n_items=2000, catalog_seed=5, visual_dim=32, template=shopper,
-                                 perception="ground_truth"),
+                                 perception="ground_truth", shopper="template"),
                       progress=False)
 
 

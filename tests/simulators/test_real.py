@@ -112,11 +112,13 @@ def test_the_shipped_data_is_rebuilt_from_the_train_captions(shared_data):
 
 def test_the_environment_with_the_real_shopper():
     from gymnasium.utils.env_checker import check_env
+    from stable_baselines3.common.env_checker import check_env as sb3_check_env
 
     kw = dict(shopper="real", n_items=600, perception="ground_truth", visual_dim=16,
               info="full")
     env = gym.make("FashionDialog-v0", **kw)
     check_env(env.unwrapped, skip_render_check=True)
+    sb3_check_env(env.unwrapped)
 
     def dialog(seed):
         e = gym.make("FashionDialog-v0", **kw)
