@@ -14,3 +14,28 @@ def test_sentence_encoder_embeds_meaning_offline():
     assert np.array_equal(e[0], e[3])
     assert e[0] @ e[1] > e[0] @ e[2] + 0.1  # a synonym is closer than another request
     assert "is crimson" in enc.cache
+
+
+def test_lexicon_probe_measures_nearest_neighbour_agreement():
+    from experiments.lexicon_probe import probe
+    from simulators.lexicon import make_lexicon
+
+    n = len(make_lexicon("train").values)
+
+    def exact(texts):  # an encoder that knows each value's two phrases are one meaning
+        from simulators.lexicon import make_lexicon as lex
+
+        out = []
+        for t in texts:
+            form = t.split(" ", 1)[1]
+            for k, v in enumerate(sorted(lex("train").values)):
+                if form in lex("train").values[v][1] or form in lex("test").values[v][1]:
+                    out.append(np.eye(n)[k])
+                    break
+        return np.array(out)
+
+    r = probe(exact)
+    assert r["values"] == n and r["nearest_is_own"] == 1.0 and r["mean_rank_of_own"] == 1.0
+    rng = np.random.default_rng(0)
+    noise = probe(lambda texts: rng.normal(size=(len(texts), 16)))
+    assert noise["nearest_is_own"] < 0.2
