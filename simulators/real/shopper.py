@@ -28,12 +28,14 @@ import numpy as np
 from dialog_env.catalog.catalog import Catalog
 from dialog_env.catalog.schema import SLOT_BY_NAME
 from simulators.base import Feedback, Mention, token_matrix
-from simulators.grounding import Truth, domain_of
+from simulators.grounding import Truth, _tables, domain_of, parse
+from simulators.grounding_lexicon import LESS, MORE, NEGATORS, SCOPE_FILLER
 from simulators.real.config import RealConfig
 from simulators.real.data import FOUND_TEXT, load_data, real_vocabulary
 from simulators.vocab import PAD
 
 WIDTH = 24
+RETRIES = 3
 SAMENESS = frozenset({"same", "identical", "exact", "exactly", "similar"})
 FOUND = Mention("target", "target", "target", "found")
 
@@ -88,6 +90,7 @@ class RealShopper:
                 self.forms[(dom, key)] = _Forms(phrases, self.vocab)
         # Per category: templates grouped by signature (their placeholder atoms).
         self.by_category: list[dict] = []
+        joinable = {d: _joinable(t) for d, t in _tables().items()}
         for cat in catalog.categories:
             dom = domain_of(cat)
             groups: dict[tuple, list] = {}
@@ -106,7 +109,8 @@ class RealShopper:
                 for a in atoms:
                     atom_index.setdefault(a, len(atom_index))
                 sig = tuple(sorted(atom_index[a] for a in atoms))
-                groups.setdefault(sig, []).append((ids, count, atoms, text))
+                groups.setdefault(sig, []).append((ids, count, atoms, text,
+                                                   _risky(text.split(), joinable[dom])))
             sigs = list(groups)
             width = max([len(s) for s in sigs] + [1])
             sig_atoms = np.full((len(sigs), width), -1, dtype=np.int64)
@@ -123,6 +127,8 @@ class RealShopper:
             })
         self.atoms = list(atom_index)
         self.relations = [_relation(*a) for a in self.atoms]
+        self.level_slots = sorted(self.truth.levels)
+        self.levels = np.stack([self.truth.levels[x] for x in self.level_slots], axis=1)
         # Candidate attribute columns of each atom per domain (values with phrases).
         self.candidates: dict[tuple[str, int], np.ndarray] = {}
         for dom in ("garment", "shoes"):
@@ -155,23 +161,33 @@ class RealShopper:
 
     # -- speaking -------------------------------------------------------------------------
     def available(self, targets: np.ndarray, shown: np.ndarray, dom: str) -> np.ndarray:
-        """`(n, atoms)` how many distinct fills each placeholder kind has for each pair."""
+        """`(n, atoms)` how many distinct fills each placeholder kind has for each pair:
+        one matrix product for the value kinds, one gather for the comparisons."""
+        m_is, m_not, cmp_slot, up, down = self._tables(dom)
         a = self.attributes
         t, s = a[targets], a[shown]
-        d_is, d_not = t & ~s, ~t & s
-        out = np.zeros((len(targets), len(self.atoms)), dtype=np.int64)
-        for k, rel in enumerate(self.relations):
-            kind, slot, _ = self.atoms[k]
-            if rel == "cmp":
-                lv = self.truth.levels[slot]
-                lt, ls = lv[targets], lv[shown]
-                up, down = self._directions(dom, k)
-                out[:, k] = ((lt >= 0) & (ls >= 0) & (((lt > ls) & up) | ((lt < ls) & down)))
-            else:
-                cols = self.candidates[(dom, k)]
-                if len(cols):
-                    out[:, k] = (d_is if rel == "is" else d_not)[:, cols].sum(axis=1)
-        return out
+        out = (t & ~s).astype(np.float32) @ m_is + (~t & s).astype(np.float32) @ m_not
+        lt, ls = self.levels[targets][:, cmp_slot], self.levels[shown][:, cmp_slot]
+        ok = (lt >= 0) & (ls >= 0) & (((lt > ls) & up) | ((lt < ls) & down))
+        return out.astype(np.int64) + ok
+
+    def _tables(self, dom: str):
+        """Per domain: `(V, atoms)` 0/1 candidate columns of the is / not atoms, and per
+        atom its ordinal slot (column of `self.levels`) and allowed directions."""
+        cached = self.__dict__.setdefault("_domain_tables", {})
+        if dom not in cached:
+            v, n = len(self.vnames), len(self.atoms)
+            m_is, m_not = np.zeros((v, n), np.float32), np.zeros((v, n), np.float32)
+            cmp_slot = np.zeros(n, dtype=np.int64)
+            up, down = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+            for k, rel in enumerate(self.relations):
+                if rel == "cmp":
+                    cmp_slot[k] = self.level_slots.index(self.atoms[k][1])
+                    up[k], down[k] = self._directions(dom, k)
+                else:
+                    (m_is if rel == "is" else m_not)[self.candidates[(dom, k)], k] = 1.0
+            cached[dom] = (m_is, m_not, cmp_slot, up, down)
+        return cached[dom]
 
     def _directions(self, dom: str, k: int) -> tuple[bool, bool]:
         kind, slot, modifier = self.atoms[k]
@@ -218,9 +234,16 @@ class RealShopper:
             cum = np.cumsum(w, axis=1)
             pick = (cum <= (uniforms[rows, 0] * total)[:, None]).sum(axis=1)
             pick = np.minimum(pick, len(sa) - 1)
-            for r, k in zip(rows.tolist(), pick.tolist()):
+            for j, (r, k) in enumerate(zip(rows.tolist(), pick.tolist())):
                 f = self._fill(table, k, int(targets[r]), int(shown[r]), uniforms[r])
-                if f is None:  # two placeholders competed for one value: ground nothing
+                for attempt in range(1, RETRIES + 1):
+                    if f is not None:
+                        break
+                    # Another draw of template and fills from the row's own uniforms.
+                    u = (uniforms[r] + attempt * 0.6180339887) % 1.0
+                    k2 = min(int((cum[j] <= u[0] * total[j]).sum()), len(sa) - 1)
+                    f = self._fill(table, k2, int(targets[r]), int(shown[r]), u)
+                if f is None:  # nothing verified: a caption that grounds nothing
                     f = self._fill(table, table["empty"][0], 0, 0, uniforms[r]) \
                         if table["empty"] else Feedback("", (), (), "irrelevant")
                 out[r] = f
@@ -229,7 +252,7 @@ class RealShopper:
     def _fill(self, table: dict, k: int, target: int, shown: int, u: np.ndarray
               ) -> Feedback | None:
         cum = table["cum"][k]
-        ids_t, _, atoms, text = table["templates"][k][
+        ids_t, _, atoms, text, risky = table["templates"][k][
             min(bisect.bisect_right(cum, u[1] * cum[-1]), len(cum) - 1)]
         dom = table["domain"]
         a = self.attributes
@@ -276,6 +299,11 @@ class RealShopper:
         for t in ids_t:
             ids += fills[-1 - t][0] if t < 0 else [t]
         words = [fills[int(w[1:-1])][1] if w.startswith("{") else w for w in text.split()]
+        if risky:  # a template word next to a placeholder may join its fill into a phrase
+            cat = self.catalog.categories[self.catalog.category[target]]
+            said = parse(" ".join(words), cat).mentions
+            if not self.truth.all(said, target, shown):
+                return None
         rels = {m.relation for m in mentions}
         mode = ("irrelevant" if not rels else "mixed" if rels & {"more", "less"} and
                 rels & {"is", "not"} else "comparative" if rels & {"more", "less"} else
@@ -291,6 +319,19 @@ class RealShopper:
 
     def dialogs(self, batch_size: int, max_turns: int) -> RealDialogs:
         return RealDialogs(self, batch_size, max_turns)
+
+
+def _joinable(table: dict) -> frozenset[str]:
+    """Words of the domain's multi-word phrases (scope and glue words aside): such a word
+    next to a placeholder may join the fill into another phrase ("cap" + "sleeves")."""
+    words = {w for phrase in table if len(phrase) > 1 for w in phrase}
+    return frozenset(words - NEGATORS - SCOPE_FILLER - MORE - LESS - {"and", "with"})
+
+
+def _risky(words: list[str], joinable: frozenset[str]) -> bool:
+    return any(w.startswith("{") and ((i > 0 and words[i - 1] in joinable) or
+                                       (i + 1 < len(words) and words[i + 1] in joinable))
+               for i, w in enumerate(words))
 
 
 def _any_category(dom: str, slot: str) -> str:
