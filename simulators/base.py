@@ -125,6 +125,22 @@ def check_shopper(shopper: object) -> Shopper:
     return shopper  # type: ignore[return-value]
 
 
+def draw_uniforms(rngs: Sequence[np.random.Generator], turns: int, width: int) -> np.ndarray:
+    """`(len(rngs), turns, width)` uniforms in [0, 1), dialog k's all drawn from `rngs[k]`
+    (at `start`: what a dialog says then depends on its own generator only)."""
+    draws = np.empty((len(rngs), turns * width))
+    for k, rng in enumerate(rngs):
+        rng.random(out=draws[k])
+    return draws.reshape(len(rngs), turns, width)
+
+
+def check_turns(rows: np.ndarray, turn: np.ndarray, max_turns: int) -> None:
+    """Refuse an answer beyond `max_turns + 1` per dialog (turn 0 is the first)."""
+    if len(rows) and turn.max() > max_turns:
+        raise RuntimeError(f"dialogs {rows[turn > max_turns][:5].tolist()} have answered "
+                           f"{max_turns + 1} times already")
+
+
 def token_matrix(feedback: Sequence[Feedback], width: int, pad: int = 0) -> np.ndarray:
     """`(n, width)` int64 token ids of captions, truncated and padded with `pad`."""
     pads = (pad,) * width

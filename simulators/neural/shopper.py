@@ -29,7 +29,7 @@ import numpy as np
 import torch
 
 from dialog_env.catalog.catalog import Catalog
-from simulators.base import Feedback, Mention
+from simulators.base import Feedback, Mention, check_turns
 from simulators.neural.config import NeuralConfig
 from simulators.neural.data import caption_source
 from simulators.neural.train import config_from_record, load_or_train
@@ -167,9 +167,7 @@ class NeuralDialogs:
         rows = np.asarray(rows, dtype=np.int64)
         shown = np.asarray(shown, dtype=np.int64)
         turn = self.turn[rows]
-        if len(rows) and turn.max() > self.max_turns:
-            raise RuntimeError(f"dialogs {rows[turn > self.max_turns][:5].tolist()} have "
-                               f"answered {self.max_turns + 1} times already")
+        check_turns(rows, turn, self.max_turns)
         tokens = self.shopper.speak(self.target[rows], shown, self.seeds[rows, turn])
         self.tokens[rows, turn] = tokens
         self.shown[rows, turn] = shown

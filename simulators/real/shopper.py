@@ -27,7 +27,7 @@ import numpy as np
 
 from dialog_env.catalog.catalog import Catalog
 from dialog_env.catalog.schema import SLOT_BY_NAME
-from simulators.base import Feedback, Mention, token_matrix
+from simulators.base import Feedback, Mention, check_turns, draw_uniforms, token_matrix
 from simulators.grounding import Truth, _tables, domain_of, parse
 from simulators.grounding_lexicon import LESS, MORE, NEGATORS, SCOPE_FILLER
 from simulators.real.config import RealConfig
@@ -358,11 +358,7 @@ class RealDialogs:
     def start(self, rows: np.ndarray, targets: np.ndarray,
               rngs: Sequence[np.random.Generator]) -> None:
         rows = np.asarray(rows, dtype=np.int64)
-        n, t1 = len(rows), self.uniforms.shape[1]
-        draws = np.empty((n, t1 * N_UNIFORMS))
-        for k, rng in enumerate(rngs):
-            rng.random(out=draws[k])
-        self.uniforms[rows] = draws.reshape(n, t1, N_UNIFORMS)
+        self.uniforms[rows] = draw_uniforms(rngs, self.uniforms.shape[1], N_UNIFORMS)
         self.target[rows] = targets
         self.turn[rows] = 0
         for i in rows.tolist():
@@ -371,9 +367,7 @@ class RealDialogs:
     def answer(self, rows: np.ndarray, shown: np.ndarray) -> np.ndarray:
         rows = np.asarray(rows, dtype=np.int64)
         turn = self.turn[rows]
-        if len(rows) and turn.max() > self.max_turns:
-            raise RuntimeError(f"dialogs {rows[turn > self.max_turns][:5].tolist()} have "
-                               f"answered {self.max_turns + 1} times already")
+        check_turns(rows, turn, self.max_turns)
         tokens, fb = self.shopper.speak(self.target[rows], np.asarray(shown, dtype=np.int64),
                                         self.uniforms[rows, turn])
         for i, f in zip(rows.tolist(), fb):

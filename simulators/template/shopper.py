@@ -21,7 +21,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from dialog_env.catalog.catalog import Catalog
-from simulators.base import Feedback, token_matrix
+from simulators.base import Feedback, check_turns, draw_uniforms, token_matrix
 from simulators.lexicon import make_lexicon
 from simulators.profiles import AttributeProfiles
 from simulators.template.assemble import TokenAssembler
@@ -168,11 +168,7 @@ class TemplateDialogs:
     def start(self, rows: np.ndarray, targets: np.ndarray,
               rngs: Sequence[np.random.Generator]) -> None:
         rows = np.asarray(rows, dtype=np.int64)
-        n, t1 = len(rows), self.uniforms.shape[1]
-        draws = np.empty((n, t1 * N_UNIFORMS))
-        for k, rng in enumerate(rngs):
-            rng.random(out=draws[k])
-        self.uniforms[rows] = draws.reshape(n, t1, N_UNIFORMS)
+        self.uniforms[rows] = draw_uniforms(rngs, self.uniforms.shape[1], N_UNIFORMS)
         self.target[rows] = targets
         self.turn[rows] = 0
         self.asked[rows] = 0
@@ -182,9 +178,7 @@ class TemplateDialogs:
     def answer(self, rows: np.ndarray, shown: np.ndarray) -> np.ndarray:
         rows = np.asarray(rows, dtype=np.int64)
         turn = self.turn[rows]
-        if len(rows) and turn.max() > self.max_turns:
-            raise RuntimeError(f"dialogs {rows[turn > self.max_turns][:5].tolist()} have "
-                               f"answered {self.max_turns + 1} times already")
+        check_turns(rows, turn, self.max_turns)
         plans, tokens, (k, values, codes), built = self.shopper.speak(
             self.target[rows], shown, self.uniforms[rows, turn], self.asked[rows])
         self.asked[rows[k], values] = codes
