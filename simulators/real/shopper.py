@@ -135,11 +135,8 @@ class RealShopper:
             for k, (kind, slot, _) in enumerate(self.atoms):
                 if self.relations[k] == "cmp" and kind in ("more", "less"):
                     continue
-                cols = [catalog.vocab.index(v) for v in SLOT_BY_NAME[slot].values.get(
-                    _any_category(dom, slot), ()) if (dom, f"{kind}|{slot}|{v}") in self.forms
-                        and v in catalog.vocab._index]
-                cols = sorted({c for c in cols} | set(self._all_cols(dom, kind, slot)))
-                self.candidates[(dom, k)] = np.array(cols, dtype=np.int64)
+                self.candidates[(dom, k)] = np.array(sorted(self._all_cols(dom, kind, slot)),
+                                                     dtype=np.int64)
 
     # -- tables ---------------------------------------------------------------------------
     def _all_cols(self, dom: str, kind: str, slot: str) -> list[int]:
@@ -332,13 +329,6 @@ def _risky(words: list[str], joinable: frozenset[str]) -> bool:
     return any(w.startswith("{") and ((i > 0 and words[i - 1] in joinable) or
                                        (i + 1 < len(words) and words[i + 1] in joinable))
                for i, w in enumerate(words))
-
-
-def _any_category(dom: str, slot: str) -> str:
-    for cat in SLOT_BY_NAME[slot].values:
-        if domain_of(cat) == dom:
-            return cat
-    return ""
 
 
 N_UNIFORMS = 2 + 2 * 6
