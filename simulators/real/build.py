@@ -24,46 +24,24 @@ from pathlib import Path
 import tyro
 
 from dialog_env.cache import atomic_write
+from dialog_env.catalog.real_pairs import FIQ_CATEGORIES, read_fashioniq_pairs, read_shoes_pairs
 from simulators.grounding import _modifier, domain_of, parse
 
 DATA = Path(__file__).parent / "data" / "captions.json.gz"
 MAX_WORDS = 20
-FIQ_CATEGORIES = ("dress", "shirt", "toptee")
 
 
 def read_fashioniq(root: Path, split: str) -> list[tuple[str, str]]:
     """(caption, category) of Fashion IQ's `cap.<category>.<split>.json` files under
     `root` (or `root/captions`)."""
-    folder = root / "captions" if (root / "captions").is_dir() else root
-    out = []
-    for cat in FIQ_CATEGORIES:
-        f = folder / f"cap.{cat}.{split}.json"
-        if not f.exists():
-            raise FileNotFoundError(f"Fashion IQ caption file {f} does not exist")
-        for k, entry in enumerate(json.loads(f.read_text())):
-            caps = entry.get("captions") if isinstance(entry, dict) else None
-            if not isinstance(caps, list):
-                raise ValueError(f"{f}: entry {k} has no 'captions' list")
-            out += [(str(c), cat) for c in caps]
-    return out
+    return [(c, p.category) for p in read_fashioniq_pairs(root, FIQ_CATEGORIES, (split,))
+            for c in p.captions]
 
 
 def read_shoes(root: Path, split: str) -> list[tuple[str, str]]:
     """(caption, "shoes") of the Shoes relative captions whose target image is in
     `train_im_names.txt` (split train) or `eval_im_names.txt` (split eval)."""
-    f = root / "relative_captions_shoes.json"
-    names = root / ("train_im_names.txt" if split == "train" else "eval_im_names.txt")
-    for p in (f, names):
-        if not p.exists():
-            raise FileNotFoundError(f"Shoes file {p} does not exist")
-    keep = set(names.read_text().split())
-    out = []
-    for k, entry in enumerate(json.loads(f.read_text())):
-        if not isinstance(entry, dict) or "RelativeCaption" not in entry:
-            raise ValueError(f"{f}: entry {k} has no 'RelativeCaption'")
-        if entry.get("ImageName") in keep:
-            out.append((str(entry["RelativeCaption"]), "shoes"))
-    return out
+    return [(p.captions[0], "shoes") for p in read_shoes_pairs(root) if p.split == split]
 
 
 def template_of(text: str, category: str):

@@ -1,0 +1,158 @@
+"""Relative-caption pairs of the public datasets, read and validated (no images).
+
+    pairs = read_fashioniq_pairs("data/fashioniq", splits=("train", "val"))
+    pairs = read_shoes_pairs("data/shoes")
+    text = join_captions(pairs[0].captions, style="and")
+
+Formats, exactly as published:
+
+- Fashion IQ `captions/cap.{dress,shirt,toptee}.{train,val,test}.json`: a JSON list of
+  `{"target": ASIN, "candidate": ASIN, "captions": [str, str]}`; test entries have no
+  `target`. `image_splits/split.{cat}.{split}.json`: a flat list of ASINs.
+- Shoes (Guo et al. 2018) `relative_captions_shoes.json`: a list of `{"ImageName": target,
+  "ReferenceImageName": reference, "RelativeCaption": str}`; `train_im_names.txt` and
+  `eval_im_names.txt` (older copies: `test_im_names.txt`) decide the split of a pair by its
+  target's membership; the category is the image name's `img_womens_<category>_<n>.jpg`.
+
+Every malformed entry raises a `ValueError` naming the file, the entry index and the field.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+FIQ_CATEGORIES = ("dress", "shirt", "toptee")
+FIQ_SPLITS = ("train", "val", "test")
+JOIN_STYLES = ("and", "inaddition", "cls")
+_SHOE_NAME = re.compile(r"^img_womens_(?P<category>.+)_\d+\.jpg$")
+
+
+@dataclass(frozen=True)
+class Pair:
+    """One relative-caption pair: `captions` say how `target` differs from `reference`
+    (`target` is None where the dataset hides it: Fashion IQ's test split)."""
+
+    reference: str
+    target: str | None
+    captions: tuple[str, ...]
+    category: str
+    split: str
+
+
+def _read_json(path: Path):
+    if not path.exists():
+        raise FileNotFoundError(f"{path} does not exist")
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError as e:
+        raise ValueError(f"{path}: not valid JSON ({e})") from e
+
+
+def _field(path: Path, k: int, entry: dict, name: str, optional: bool = False) -> str | None:
+    if name not in entry:
+        if optional:
+            return None
+        raise ValueError(f"{path}: entry {k} has no field {name!r}")
+    value = entry[name]
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"{path}: entry {k} field {name!r} must be a non-empty string, got "
+                         f"{value!r}")
+    return value.strip()
+
+
+def _folder(root: Path, sub: str) -> Path:
+    return root / sub if (root / sub).is_dir() else root
+
+
+def read_fashioniq_pairs(root: str | Path, categories=FIQ_CATEGORIES,
+                         splits=("train", "val")) -> list[Pair]:
+    """Fashion IQ pairs of `categories` and `splits` from `root` (or `root/captions`)."""
+    folder = _folder(Path(root), "captions")
+    out: list[Pair] = []
+    for cat in categories:
+        if cat not in FIQ_CATEGORIES:
+            raise ValueError(f"unknown Fashion IQ category {cat!r}; expected {FIQ_CATEGORIES}")
+        for split in splits:
+            if split not in FIQ_SPLITS:
+                raise ValueError(f"unknown Fashion IQ split {split!r}; expected {FIQ_SPLITS}")
+            path = folder / f"cap.{cat}.{split}.json"
+            data = _read_json(path)
+            if not isinstance(data, list):
+                raise ValueError(f"{path}: expected a JSON list of pairs, got "
+                                 f"{type(data).__name__}")
+            for k, entry in enumerate(data):
+                if not isinstance(entry, dict):
+                    raise ValueError(f"{path}: entry {k} is not an object")
+                reference = _field(path, k, entry, "candidate")
+                target = _field(path, k, entry, "target", optional=split == "test")
+                caps = entry.get("captions")
+                if not isinstance(caps, list) or not caps or not all(
+                        isinstance(c, str) for c in caps):
+                    raise ValueError(f"{path}: entry {k} field 'captions' must be a non-empty "
+                                     f"list of strings, got {caps!r}")
+                out.append(Pair(reference, target, tuple(caps), cat, split))
+    return out
+
+
+def read_fashioniq_split(root: str | Path, category: str, split: str) -> list[str]:
+    """The ASINs of `image_splits/split.<category>.<split>.json` (duplicates removed, first
+    occurrence kept)."""
+    path = _folder(Path(root), "image_splits") / f"split.{category}.{split}.json"
+    data = _read_json(path)
+    if not isinstance(data, list):
+        raise ValueError(f"{path}: expected a JSON list of ASINs, got {type(data).__name__}")
+    for k, asin in enumerate(data):
+        if not isinstance(asin, str) or not asin.strip():
+            raise ValueError(f"{path}: entry {k} must be a non-empty ASIN string, got {asin!r}")
+    return list(dict.fromkeys(a.strip() for a in data))
+
+
+def read_shoes_pairs(root: str | Path) -> list[Pair]:
+    """Shoes pairs from `root`, split `train` / `eval` by the target's membership in
+    `train_im_names.txt` / `eval_im_names.txt` (or `test_im_names.txt`); pairs whose target
+    is in neither list are left out."""
+    root = Path(root)
+    path = root / "relative_captions_shoes.json"
+    train = root / "train_im_names.txt"
+    evals = [p for p in (root / "eval_im_names.txt", root / "test_im_names.txt") if p.exists()]
+    if not train.exists() or not evals:
+        raise FileNotFoundError(f"{root}: needs train_im_names.txt and eval_im_names.txt (or "
+                                f"test_im_names.txt) beside relative_captions_shoes.json")
+    split_of = {n: "eval" for n in evals[0].read_text().split()}
+    split_of.update({n: "train" for n in train.read_text().split()})
+    data = _read_json(path)
+    if not isinstance(data, list):
+        raise ValueError(f"{path}: expected a JSON list of pairs, got {type(data).__name__}")
+    out: list[Pair] = []
+    for k, entry in enumerate(data):
+        if not isinstance(entry, dict):
+            raise ValueError(f"{path}: entry {k} is not an object")
+        target = _field(path, k, entry, "ImageName")
+        reference = _field(path, k, entry, "ReferenceImageName")
+        caption = _field(path, k, entry, "RelativeCaption")
+        m = _SHOE_NAME.match(target)
+        if m is None:
+            raise ValueError(f"{path}: entry {k} field 'ImageName' {target!r} is not "
+                             f"img_womens_<category>_<n>.jpg")
+        if target in split_of:
+            out.append(Pair(reference, target, (caption,), m.group("category"),
+                            split_of[target]))
+    return out
+
+
+def join_captions(captions, style: str = "and") -> str:
+    """One text from a pair's captions: `and` ("cap1 and cap2", each stripped of `.?, ` at
+    its ends), `inaddition` (joined by " inadditiontothat ", as CoSMo / CLVC-Net do),
+    `cls` ("[CLS] cap1 [SEP] cap2", as BERT-style composers take it)."""
+    if style not in JOIN_STYLES:
+        raise ValueError(f"unknown caption join style {style!r}; expected one of {JOIN_STYLES}")
+    caps = [c.strip(" .?,") for c in captions]
+    caps = [c for c in caps if c]
+    if style == "and":
+        return " and ".join(caps)
+    if style == "inaddition":
+        return " inadditiontothat ".join(caps)
+    return "[CLS] " + " [SEP] ".join(caps)
