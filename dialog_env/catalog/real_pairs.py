@@ -14,6 +14,14 @@ Formats, exactly as published:
   `eval_im_names.txt` (older copies: `test_im_names.txt`) decide the split of a pair by its
   target's membership; the category is the image name's `img_womens_<category>_<n>.jpg`.
 
+- Multi-turn FashionIQ (CFIR, Yuan & Lam 2021) `data/{cat}.{train,val}.json`: a list of
+  `{"target": [url, asin], "reference": [[url, [captions...], asin], ...]}` (URL first,
+  ASIN last), 1-4 references; reference j's captions say how reference j+1 differs from
+  it, the last reference's how the target does. Empty or whitespace-only captions are
+  dropped; a turn left without captions is an error.
+- Multi-turn Shoes: our own construction, chaining Shoes pairs whose target is the next
+  pair's reference (`chain_pairs`), as FashionNTM describes.
+
 Every malformed entry raises a `ValueError` naming the file, the entry index and the field.
 """
 
@@ -140,6 +148,99 @@ def read_shoes_pairs(root: str | Path) -> list[Pair]:
         if target in split_of:
             out.append(Pair(reference, target, (caption,), m.group("category"),
                             split_of[target]))
+    return out
+
+
+@dataclass(frozen=True)
+class Transaction:
+    """A multi-turn dialog: turn j shows `references[j]` and says `captions[j]` (how the
+    next image, the last turn's: the target, differs from it)."""
+
+    references: tuple[str, ...]
+    captions: tuple[tuple[str, ...], ...]
+    target: str
+    category: str
+    split: str
+
+    @property
+    def turns(self) -> int:
+        return len(self.references)
+
+
+def _asin(path: Path, k: int, where: str, value) -> str:
+    if not isinstance(value, list) or len(value) < 2 or not isinstance(value[-1], str) \
+            or not value[-1].strip():
+        raise ValueError(f"{path}: entry {k} field {where} must be [url, ..., asin] with a "
+                         f"non-empty ASIN last, got {value!r}")
+    return value[-1].strip()
+
+
+def read_multiturn_fashioniq(root: str | Path, categories=FIQ_CATEGORIES,
+                             splits=("train", "val")) -> list[Transaction]:
+    """Multi-turn FashionIQ transactions from `root` (or `root/data`)."""
+    folder = _folder(Path(root), "data")
+    out: list[Transaction] = []
+    for cat in categories:
+        for split in splits:
+            if split not in ("train", "val"):
+                raise ValueError(f"Multi-turn FashionIQ has splits train and val, not "
+                                 f"{split!r}")
+            path = folder / f"{cat}.{split}.json"
+            data = _read_json(path)
+            if not isinstance(data, list):
+                raise ValueError(f"{path}: expected a JSON list of transactions, got "
+                                 f"{type(data).__name__}")
+            for k, entry in enumerate(data):
+                if not isinstance(entry, dict):
+                    raise ValueError(f"{path}: entry {k} is not an object")
+                target = _asin(path, k, "'target'", entry.get("target"))
+                refs = entry.get("reference")
+                if not isinstance(refs, list) or not 1 <= len(refs) <= 4:
+                    raise ValueError(f"{path}: entry {k} field 'reference' must list 1-4 "
+                                     f"references, got {refs!r:.80}")
+                asins, caps = [], []
+                for j, ref in enumerate(refs):
+                    where = f"'reference'[{j}]"
+                    asins.append(_asin(path, k, where, ref))
+                    said = ref[1] if len(ref) >= 3 else None
+                    if not isinstance(said, list) or not all(isinstance(c, str) for c in said):
+                        raise ValueError(f"{path}: entry {k} field {where} must be [url, "
+                                         f"[captions...], asin], got {ref!r:.80}")
+                    said = tuple(c.strip() for c in said if c.strip())
+                    if not said:
+                        raise ValueError(f"{path}: entry {k} field {where} has no non-empty "
+                                         f"caption")
+                    caps.append(said)
+                out.append(Transaction(tuple(asins), tuple(caps), target, cat, split))
+    return out
+
+
+def chain_pairs(pairs: list[Pair], turns: int) -> list[Transaction]:
+    """Multi-turn transactions of `turns` turns built by chaining `pairs` of one split and
+    category (our construction for Shoes, as FashionNTM describes): each pair's target is
+    the next pair's reference; the chain's last target is the transaction's target. Every
+    chain starts at a distinct first pair; the first matching continuation is taken."""
+    if turns < 1:
+        raise ValueError(f"turns must be >= 1, got {turns}")
+    starting: dict[tuple[str, str, str], list[Pair]] = {}
+    for p in pairs:
+        if p.target is not None:
+            starting.setdefault((p.split, p.category, p.reference), []).append(p)
+    out: list[Transaction] = []
+    for first in pairs:
+        if first.target is None:
+            continue
+        chain = [first]
+        while len(chain) < turns:
+            nxt = [p for p in starting.get((first.split, first.category, chain[-1].target), ())
+                   if p.target not in {c.reference for c in chain}]
+            if not nxt:
+                break
+            chain.append(nxt[0])
+        if len(chain) == turns:
+            out.append(Transaction(tuple(p.reference for p in chain),
+                                   tuple(p.captions for p in chain), chain[-1].target,
+                                   first.category, first.split))
     return out
 
 

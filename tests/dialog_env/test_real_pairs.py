@@ -104,3 +104,49 @@ def test_the_public_files(shared_data):
 
 
 FIQ_ALL = ("train", "val", "test")
+
+
+def test_multiturn_fashioniq_transactions(tmp_path):
+    from dialog_env.catalog.real_pairs import read_multiturn_fashioniq
+
+    (tmp_path / "data").mkdir()
+    good = {"target": ["http://x/T.jpg", "T"],
+            "reference": [["http://x/A.jpg", ["is darker", "  "], "A"],
+                          ["http://x/B.jpg", ["has sleeves", "is longer"], "B"]]}
+    (tmp_path / "data" / "dress.train.json").write_text(json.dumps([good]))
+    (t,) = read_multiturn_fashioniq(tmp_path, categories=("dress",), splits=("train",))
+    assert t.references == ("A", "B") and t.target == "T" and t.turns == 2
+    assert t.captions == (("is darker",), ("has sleeves", "is longer"))  # blanks dropped
+    for bad, message in (
+            ({**good, "target": "T"}, r"field 'target' must be \[url, ..., asin\]"),
+            ({**good, "reference": []}, "field 'reference' must list 1-4 references"),
+            ({**good, "reference": [["u", ["  "], "A"]]}, r"field 'reference'\[0\] has no"),
+            ({**good, "reference": [["u", "is red", "A"]]}, r"field 'reference'\[0\] must be")):
+        (tmp_path / "data" / "dress.train.json").write_text(json.dumps([good, bad]))
+        with pytest.raises(ValueError, match=r"dress\.train\.json: entry 1 " + message):
+            read_multiturn_fashioniq(tmp_path, categories=("dress",), splits=("train",))
+    with pytest.raises(ValueError, match="splits train and val, not 'test'"):
+        read_multiturn_fashioniq(tmp_path, categories=("dress",), splits=("test",))
+
+
+def test_chained_pairs_make_multiturn_transactions():
+    from dialog_env.catalog.real_pairs import Pair, chain_pairs
+
+    pairs = [Pair("a", "b", ("1",), "boots", "train"), Pair("b", "c", ("2",), "boots", "train"),
+             Pair("c", "d", ("3",), "boots", "train"), Pair("c", "a", ("x",), "boots", "train"),
+             Pair("b", "z", ("4",), "boots", "eval")]  # another split never continues
+    three = chain_pairs(pairs, 3)
+    assert [(t.references, t.target) for t in three] == [(("a", "b", "c"), "d")]
+    assert three[0].captions == (("1",), ("2",), ("3",))
+    assert [t.references for t in chain_pairs(pairs, 2)] == [("a", "b"), ("b", "c"), ("c", "a")]
+    assert chain_pairs(pairs, 4) == []  # c -> a would revisit a
+    with pytest.raises(ValueError, match="turns must be >= 1"):
+        chain_pairs(pairs, 0)
+
+
+def test_multiturn_shoes_from_the_public_pairs(shared_data):
+    from dialog_env.catalog.real_pairs import chain_pairs
+
+    shoes = read_shoes_pairs(shared_data / "shoes")
+    counts = {n: len(chain_pairs(shoes, n)) for n in (2, 3, 4)}
+    assert counts[2] >= counts[3] >= counts[4] > 0
