@@ -244,6 +244,63 @@ def chain_pairs(pairs: list[Pair], turns: int) -> list[Transaction]:
     return out
 
 
+ATTRIBUTE_TYPES = ("texture", "fabric", "shape", "part", "style")
+
+
+def read_attribute_tags(path: str | Path) -> dict[str, dict[str, tuple[str, ...]]]:
+    """Fashion IQ `asin2attr.{cat}.{split}.json` (and Multi-turn FashionIQ's
+    `asin2attr.{cat}.{split}.new.json`): ASIN -> attribute type -> tags. Each ASIN maps to 6
+    lists (category, texture, fabric, shape, part, style; the first is skipped) or to that
+    block repeated (12, 18 lists: the blocks are merged); empty tags are dropped."""
+    path = Path(path)
+    data = _read_json(path)
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: expected a JSON object ASIN -> tag lists, got "
+                         f"{type(data).__name__}")
+    out: dict[str, dict[str, tuple[str, ...]]] = {}
+    for k, (asin, lists) in enumerate(data.items()):
+        if not isinstance(lists, list) or not lists or len(lists) % 6 or not all(
+                isinstance(x, list) and all(isinstance(t, str) for t in x) for x in lists):
+            raise ValueError(f"{path}: entry {k} ({asin!r}) must be 6 (or 12, 18) lists of "
+                             f"tag strings, got {lists!r:.80}")
+        tags: dict[str, list[str]] = {t: [] for t in ATTRIBUTE_TYPES}
+        for block in range(0, len(lists), 6):
+            for t, values in zip(ATTRIBUTE_TYPES, lists[block + 1:block + 6]):
+                tags[t] += [v.strip() for v in values if v.strip() and v.strip() not in tags[t]]
+        out[asin] = {t: tuple(v) for t, v in tags.items()}
+    return out
+
+
+IMAGE_LAYOUTS = ("images/{cat}/{id}", "images/{id}", "img/{cat}/{id}", "resized_images/{id}",
+                 "resized_images/{cat}/{id}", "attributedata/womens_{cat}/0/{id}",
+                 "attributedata/womens_{cat}/1/{id}")
+
+
+def find_images(root: str | Path, ids, category: str = "") -> tuple[dict[str, Path], list[str]]:
+    """Image files of `ids` under `root` in the common layouts (`IMAGE_LAYOUTS`; each id with
+    its own extension, or `.jpg` / `.png` / none added): `(found id -> path, missing ids)`.
+    Missing images are returned, never raised: callers report their count and first few."""
+    root = Path(root)
+    found: dict[str, Path] = {}
+    missing: list[str] = []
+    for i in ids:
+        names = [i] if Path(i).suffix else [f"{i}.jpg", f"{i}.png", i]
+        hit = next((p for layout in IMAGE_LAYOUTS for n in names
+                    if (p := root / layout.format(cat=category, id=n)).is_file()), None)
+        if hit is None:
+            missing.append(i)
+        else:
+            found[i] = hit
+    return found, missing
+
+
+def describe_missing(missing: list[str], total: int, what: str = "images") -> str:
+    """`"3 of 120 images missing (first: a, b, c)"` or an empty string."""
+    if not missing:
+        return ""
+    return f"{len(missing)} of {total} {what} missing (first: {', '.join(missing[:5])})"
+
+
 def join_captions(captions, style: str = "and") -> str:
     """One text from a pair's captions: `and` ("cap1 and cap2", each stripped of `.?, ` at
     its ends), `inaddition` (joined by " inadditiontothat ", as CoSMo / CLVC-Net do),

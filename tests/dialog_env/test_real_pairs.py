@@ -150,3 +150,41 @@ def test_multiturn_shoes_from_the_public_pairs(shared_data):
     shoes = read_shoes_pairs(shared_data / "shoes")
     counts = {n: len(chain_pairs(shoes, n)) for n in (2, 3, 4)}
     assert counts[2] >= counts[3] >= counts[4] > 0
+
+
+def test_attribute_tags_in_six_twelve_or_eighteen_lists(tmp_path):
+    from dialog_env.catalog.real_pairs import read_attribute_tags
+
+    block = [["dress"], ["floral", ""], ["cotton"], ["a-line"], ["sleeve"], ["casual"]]
+    again = [["dress"], ["floral", "lace"], [""], [], ["collar"], []]
+    path = tmp_path / "asin2attr.dress.train.new.json"
+    path.write_text(json.dumps({"B1": block, "B2": block + again, "B3": block * 3}))
+    tags = read_attribute_tags(path)
+    assert tags["B1"] == {"texture": ("floral",), "fabric": ("cotton",), "shape": ("a-line",),
+                          "part": ("sleeve",), "style": ("casual",)}
+    assert tags["B2"]["texture"] == ("floral", "lace") and tags["B2"]["part"] == ("sleeve",
+                                                                                 "collar")
+    assert tags["B3"] == tags["B1"]
+    path.write_text(json.dumps({"B1": block, "B2": block[:5]}))
+    with pytest.raises(ValueError, match=r"entry 1 \('B2'\) must be 6 \(or 12, 18\) lists"):
+        read_attribute_tags(path)
+
+
+def test_images_are_found_in_the_common_layouts_and_missing_ones_reported(tmp_path):
+    from dialog_env.catalog.real_pairs import describe_missing, find_images
+
+    (tmp_path / "images" / "dress").mkdir(parents=True)
+    (tmp_path / "images" / "dress" / "B1.jpg").write_bytes(b"x")
+    (tmp_path / "resized_images").mkdir()
+    (tmp_path / "resized_images" / "B2.png").write_bytes(b"x")
+    (tmp_path / "img" / "dress").mkdir(parents=True)
+    (tmp_path / "img" / "dress" / "B3").write_bytes(b"x")  # no extension
+    shoe = tmp_path / "attributedata" / "womens_clogs" / "1" / "img_womens_clogs_7.jpg"
+    shoe.parent.mkdir(parents=True)
+    shoe.write_bytes(b"x")
+    found, missing = find_images(tmp_path, ["B1", "B2", "B3", "B4", "B5"], "dress")
+    assert sorted(found) == ["B1", "B2", "B3"] and missing == ["B4", "B5"]
+    assert describe_missing(missing, 5) == "2 of 5 images missing (first: B4, B5)"
+    assert describe_missing([], 5) == ""
+    found, missing = find_images(tmp_path, ["img_womens_clogs_7.jpg"], "clogs")
+    assert found["img_womens_clogs_7.jpg"] == shoe and missing == []
