@@ -1,0 +1,151 @@
+"""Real catalogs from the public datasets on disk (no downloads).
+
+    catalog, pairs = load_fashioniq("data/fashioniq", image_size=224)
+
+`load_fashioniq` builds a `Catalog` of the Fashion IQ images listed in
+`image_splits/split.{cat}.{split}.json` (the first split listing an ASIN gives its split),
+with attributes from the optional `asin2attr.{cat}.{split}.json` tag files (one vocabulary
+value per (type, tag) seen; a tag found under two types is named `type:tag`), titles = ASINs
+and images read from the common layouts (`real_pairs.IMAGE_LAYOUTS`) with Pillow, resized
+to `image_size`. Items whose image is missing are reported (count and first few) in a
+warning and left out, never a crash; so are pairs that mention them. Returns the catalog
+and its relative-caption pairs as item-index triples.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from dialog_env.catalog.catalog import AttributeVocab, Catalog
+from dialog_env.catalog.real_pairs import (
+    FIQ_CATEGORIES,
+    Pair,
+    describe_missing,
+    find_images,
+    read_attribute_tags,
+    read_fashioniq_pairs,
+    read_fashioniq_split,
+)
+from dialog_env.catalog.schema import SPLITS
+
+
+class FileImages:
+    """RGB images read from files with Pillow, resized to `image_size` squared."""
+
+    def __init__(self, paths: list[Path], image_size: int):
+        self.paths, self.image_size = paths, image_size
+
+    def __call__(self, indices) -> np.ndarray:
+        from PIL import Image
+
+        s = self.image_size
+        out = np.empty((len(indices), s, s, 3), dtype=np.uint8)
+        for k, i in enumerate(np.asarray(indices).tolist()):
+            path = self.paths[i]
+            try:
+                with Image.open(path) as im:
+                    out[k] = np.asarray(im.convert("RGB").resize((s, s), Image.BILINEAR))
+            except OSError as e:
+                raise ValueError(f"image {path} (item {i}) cannot be read: {e}") from e
+        return out
+
+
+@dataclass(frozen=True)
+class IndexPair:
+    """A pair as catalog item indices (`target` -1 where the dataset hides it)."""
+
+    reference: int
+    target: int
+    captions: tuple[str, ...]
+    split: str
+
+
+def _vocab(tags: dict[str, dict[str, tuple[str, ...]]]
+           ) -> tuple[AttributeVocab, dict[tuple[str, str], int]]:
+    """The vocabulary of the tags seen and the column of each (type, tag)."""
+    seen: dict[str, set[str]] = {}
+    for per_type in tags.values():
+        for t, values in per_type.items():
+            for v in values:
+                seen.setdefault(v, set()).add(t)
+    names, types, column = [], [], {}
+    for v in sorted(seen):
+        for t in sorted(seen[v]):
+            column[(t, v)] = len(names)
+            names.append(v if len(seen[v]) == 1 else f"{t}:{v}")
+            types.append(t)
+    return AttributeVocab(tuple(names), tuple(types), tuple(types)), column
+
+
+def load_fashioniq(root: str | Path, image_size: int = 64, categories=FIQ_CATEGORIES,
+                   splits=SPLITS, with_tags: bool = True) -> tuple[Catalog, list[IndexPair]]:
+    root = Path(root)
+    ids: list[str] = []
+    cats: list[int] = []
+    split_codes: list[int] = []
+    where: dict[str, int] = {}
+    for c, cat in enumerate(categories):
+        for split in splits:
+            for asin in read_fashioniq_split(root, cat, split):
+                if asin not in where:
+                    where[asin] = len(ids)
+                    ids.append(asin)
+                    cats.append(c)
+                    split_codes.append(SPLITS.index(split))
+    paths: list[Path | None] = [None] * len(ids)
+    missing: list[str] = []
+    for c, cat in enumerate(categories):
+        rows = [i for i in range(len(ids)) if cats[i] == c]
+        found, lost = find_images(root, [ids[i] for i in rows], cat)
+        missing += lost
+        for i in rows:
+            paths[i] = found.get(ids[i])
+    if missing:
+        warnings.warn(f"Fashion IQ under {root}: {describe_missing(missing, len(ids))}; "
+                      f"those items are left out", stacklevel=2)
+    keep = [i for i in range(len(ids)) if paths[i] is not None]
+    tags: dict[str, dict[str, tuple[str, ...]]] = {}
+    if with_tags:
+        for cat in categories:
+            for split in splits:
+                f = root / f"asin2attr.{cat}.{split}.json"
+                if not f.exists():
+                    f = root / "attributes" / f.name
+                if f.exists():
+                    tags.update(read_attribute_tags(f))
+    vocab, column = _vocab({ids[i]: tags[ids[i]] for i in keep if ids[i] in tags})
+    attributes = np.zeros((len(keep), len(vocab)), dtype=bool)
+    for r, i in enumerate(keep):
+        for t, values in tags.get(ids[i], {}).items():
+            for v in values:
+                attributes[r, column[(t, v)]] = True
+    kept_ids = [ids[i] for i in keep]
+    catalog = Catalog(
+        name=f"fashioniq-{root.resolve().name}", item_ids=kept_ids,
+        categories=tuple(categories), category=np.array([cats[i] for i in keep], np.int8),
+        split=np.array([split_codes[i] for i in keep], np.int8), vocab=vocab,
+        attributes=attributes, ordinal_names=(), ordinal_levels=(),
+        ordinal=np.zeros((len(keep), 0), np.int8), titles=list(kept_ids),
+        images=FileImages([paths[i] for i in keep], image_size),
+        meta={"source": "fashioniq", "root": str(root), "missing_images": len(missing)})
+    position = {a: r for r, a in enumerate(kept_ids)}
+    pairs = [IndexPair(position[p.reference], position.get(p.target, -1) if p.target else -1,
+                       p.captions, p.split)
+             for p in _pairs(root, categories, splits)
+             if p.reference in position and (p.target is None or p.target in position)]
+    return catalog, pairs
+
+
+def _pairs(root: Path, categories, splits) -> list[Pair]:
+    present = [s for s in splits
+               if all(_caption_file(root, c, s).exists() for c in categories)]
+    return read_fashioniq_pairs(root, categories, present)
+
+
+def _caption_file(root: Path, category: str, split: str) -> Path:
+    folder = root / "captions" if (root / "captions").is_dir() else root
+    return folder / f"cap.{category}.{split}.json"
