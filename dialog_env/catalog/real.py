@@ -23,12 +23,14 @@ import numpy as np
 from dialog_env.catalog.catalog import AttributeVocab, Catalog
 from dialog_env.catalog.real_pairs import (
     FIQ_CATEGORIES,
+    SHOE_NAME,
     Pair,
     describe_missing,
     find_images,
     read_attribute_tags,
     read_fashioniq_pairs,
     read_fashioniq_split,
+    read_shoes_pairs,
 )
 from dialog_env.catalog.schema import SPLITS
 
@@ -83,6 +85,7 @@ def _vocab(tags: dict[str, dict[str, tuple[str, ...]]]
 
 def load_fashioniq(root: str | Path, image_size: int = 64, categories=FIQ_CATEGORIES,
                    splits=SPLITS, with_tags: bool = True) -> tuple[Catalog, list[IndexPair]]:
+    """The Fashion IQ catalog under `root` and its pairs (see the module docstring)."""
     root = Path(root)
     ids: list[str] = []
     cats: list[int] = []
@@ -96,18 +99,6 @@ def load_fashioniq(root: str | Path, image_size: int = 64, categories=FIQ_CATEGO
                     ids.append(asin)
                     cats.append(c)
                     split_codes.append(SPLITS.index(split))
-    paths: list[Path | None] = [None] * len(ids)
-    missing: list[str] = []
-    for c, cat in enumerate(categories):
-        rows = [i for i in range(len(ids)) if cats[i] == c]
-        found, lost = find_images(root, [ids[i] for i in rows], cat)
-        missing += lost
-        for i in rows:
-            paths[i] = found.get(ids[i])
-    if missing:
-        warnings.warn(f"Fashion IQ under {root}: {describe_missing(missing, len(ids))}; "
-                      f"those items are left out", stacklevel=2)
-    keep = [i for i in range(len(ids)) if paths[i] is not None]
     tags: dict[str, dict[str, tuple[str, ...]]] = {}
     if with_tags:
         for cat in categories:
@@ -117,21 +108,9 @@ def load_fashioniq(root: str | Path, image_size: int = 64, categories=FIQ_CATEGO
                     f = root / "attributes" / f.name
                 if f.exists():
                     tags.update(read_attribute_tags(f))
-    vocab, column = _vocab({ids[i]: tags[ids[i]] for i in keep if ids[i] in tags})
-    attributes = np.zeros((len(keep), len(vocab)), dtype=bool)
-    for r, i in enumerate(keep):
-        for t, values in tags.get(ids[i], {}).items():
-            for v in values:
-                attributes[r, column[(t, v)]] = True
-    kept_ids = [ids[i] for i in keep]
-    catalog = Catalog(
-        name=f"fashioniq-{root.resolve().name}", item_ids=kept_ids,
-        categories=tuple(categories), category=np.array([cats[i] for i in keep], np.int8),
-        split=np.array([split_codes[i] for i in keep], np.int8), vocab=vocab,
-        attributes=attributes, ordinal_names=(), ordinal_levels=(),
-        ordinal=np.zeros((len(keep), 0), np.int8), titles=list(kept_ids),
-        images=FileImages([paths[i] for i in keep], image_size),
-        meta={"source": "fashioniq", "root": str(root), "missing_images": len(missing)})
+    catalog = _assemble(f"fashioniq-{root.resolve().name}", "Fashion IQ", root, ids, cats,
+                        split_codes, tuple(categories), tags, image_size)
+    kept_ids = list(catalog.item_ids)
     position = {a: r for r, a in enumerate(kept_ids)}
     pairs = [IndexPair(position[p.reference], position.get(p.target, -1) if p.target else -1,
                        p.captions, p.split)
@@ -149,3 +128,65 @@ def _pairs(root: Path, categories, splits) -> list[Pair]:
 def _caption_file(root: Path, category: str, split: str) -> Path:
     folder = root / "captions" if (root / "captions").is_dir() else root
     return folder / f"cap.{category}.{split}.json"
+
+
+def _assemble(name: str, source: str, root: Path, ids: list[str], cats: list[int],
+              split_codes: list[int], categories: tuple[str, ...],
+              tags: dict[str, dict[str, tuple[str, ...]]], image_size: int) -> Catalog:
+    """The catalog of the items whose image is found (the others warned about, left out)."""
+    paths: list[Path | None] = [None] * len(ids)
+    missing: list[str] = []
+    for c, cat in enumerate(categories):
+        rows = [i for i in range(len(ids)) if cats[i] == c]
+        found, lost = find_images(root, [ids[i] for i in rows], cat)
+        missing += lost
+        for i in rows:
+            paths[i] = found.get(ids[i])
+    if missing:
+        warnings.warn(f"{source} under {root}: {describe_missing(missing, len(ids))}; "
+                      f"those items are left out", stacklevel=3)
+    keep = [i for i in range(len(ids)) if paths[i] is not None]
+    vocab, column = _vocab({ids[i]: tags[ids[i]] for i in keep if ids[i] in tags})
+    attributes = np.zeros((len(keep), len(vocab)), dtype=bool)
+    for r, i in enumerate(keep):
+        for t, values in tags.get(ids[i], {}).items():
+            for v in values:
+                attributes[r, column[(t, v)]] = True
+    kept_ids = [ids[i] for i in keep]
+    return Catalog(
+        name=name, item_ids=kept_ids, categories=categories,
+        category=np.array([cats[i] for i in keep], np.int8),
+        split=np.array([split_codes[i] for i in keep], np.int8), vocab=vocab,
+        attributes=attributes, ordinal_names=(), ordinal_levels=(),
+        ordinal=np.zeros((len(keep), 0), np.int8), titles=list(kept_ids),
+        images=FileImages([paths[i] for i in keep], image_size),
+        meta={"source": source, "root": str(root), "missing_images": len(missing)})
+
+
+def load_shoes(root: str | Path, image_size: int = 64) -> tuple[Catalog, list[IndexPair]]:
+    """A `Catalog` of the Shoes images of the relative-caption pairs under `root` (images
+    by basename under `attributedata/womens_<category>/<0|1>/`; category from the name;
+    split train for images in `train_im_names.txt`, test for the eval list, the
+    evaluation protocol of Guo et al.), and its pairs as item indices (split train / eval).
+    Shoes has no attribute tags: the vocabulary is empty."""
+    root = Path(root)
+    pairs = read_shoes_pairs(root)
+    train = set((root / "train_im_names.txt").read_text().split())
+    names: dict[str, str] = {}  # image -> category, in order of appearance
+    for p in pairs:
+        names.setdefault(p.reference, _shoe_category(p.reference, p.category))
+        names.setdefault(p.target, p.category)
+    ids = list(names)
+    categories = tuple(sorted(set(names.values())))
+    cats = [categories.index(names[i]) for i in ids]
+    split_codes = [SPLITS.index("train") if i in train else SPLITS.index("test") for i in ids]
+    catalog = _assemble(f"shoes-{root.resolve().name}", "Shoes", root, ids, cats, split_codes,
+                        categories, {}, image_size)
+    position = {a: r for r, a in enumerate(catalog.item_ids)}
+    return catalog, [IndexPair(position[p.reference], position[p.target], p.captions, p.split)
+                     for p in pairs if p.reference in position and p.target in position]
+
+
+def _shoe_category(name: str, default: str) -> str:
+    m = SHOE_NAME.match(name)
+    return m.group("category") if m else default

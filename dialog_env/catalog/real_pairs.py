@@ -35,7 +35,7 @@ from pathlib import Path
 FIQ_CATEGORIES = ("dress", "shirt", "toptee")
 FIQ_SPLITS = ("train", "val", "test")
 JOIN_STYLES = ("and", "inaddition", "cls")
-_SHOE_NAME = re.compile(r"^img_womens_(?P<category>.+)_\d+\.jpg$")
+SHOE_NAME = re.compile(r"^img_womens_(?P<category>.+)_\d+\.jpg$")
 
 
 @dataclass(frozen=True)
@@ -141,7 +141,7 @@ def read_shoes_pairs(root: str | Path) -> list[Pair]:
         target = _field(path, k, entry, "ImageName")
         reference = _field(path, k, entry, "ReferenceImageName")
         caption = _field(path, k, entry, "RelativeCaption")
-        m = _SHOE_NAME.match(target)
+        m = SHOE_NAME.match(target)
         if m is None:
             raise ValueError(f"{path}: entry {k} field 'ImageName' {target!r} is not "
                              f"img_womens_<category>_<n>.jpg")

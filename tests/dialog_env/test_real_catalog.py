@@ -59,3 +59,29 @@ def test_unreadable_image_is_named(tmp_path):
     cat, _ = load_fashioniq(tmp_path, image_size=8, categories=("dress", "shirt"))
     with pytest.raises(ValueError, match=r"image .*D2\.jpg \(item 1\) cannot be read"):
         cat.images(np.array([1]))
+
+
+def test_shoes_catalog_and_pairs(tmp_path):
+    from dialog_env.catalog.real import load_shoes
+
+    pairs = [("img_womens_clogs_2.jpg", "img_womens_clogs_1.jpg", "is darker"),
+             ("img_womens_pumps_4.jpg", "img_womens_pumps_3.jpg", "is taller"),
+             ("img_womens_pumps_9.jpg", "img_womens_pumps_4.jpg", "has a strap")]
+    (tmp_path / "relative_captions_shoes.json").write_text(json.dumps([
+        {"ImageName": t, "ReferenceImageName": r, "RelativeCaption": c} for t, r, c in pairs]))
+    (tmp_path / "train_im_names.txt").write_text("img_womens_clogs_2.jpg\nimg_womens_pumps_4.jpg\n")
+    (tmp_path / "eval_im_names.txt").write_text("img_womens_pumps_9.jpg\n")
+    for name in ("img_womens_clogs_1.jpg", "img_womens_clogs_2.jpg", "img_womens_pumps_3.jpg",
+                 "img_womens_pumps_4.jpg"):  # pumps_9 is missing
+        cat = name.split("_")[2]
+        folder = tmp_path / "attributedata" / f"womens_{cat}" / "0"
+        folder.mkdir(parents=True, exist_ok=True)
+        Image.new("RGB", (20, 20), (200, 10, 10)).save(folder / name)
+    with pytest.warns(UserWarning, match="1 of 5 images missing"):
+        cat, got = load_shoes(tmp_path, image_size=8)
+    assert cat.categories == ("clogs", "pumps") and len(cat) == 4
+    assert cat.category.tolist() == [0, 0, 1, 1]
+    assert cat.split.tolist() == [2, 0, 2, 0]  # train list -> train, the rest -> test
+    assert [(p.reference, p.target, p.split) for p in got] == [(0, 1, "train"),
+                                                               (2, 3, "train")]
+    assert cat.images(np.arange(4)).shape == (4, 8, 8, 3) and len(cat.vocab) == 0
