@@ -1,0 +1,68 @@
+"""CLIP features through transformers, on a tiny random CLIP saved to a directory here."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pytest.importorskip("transformers")
+
+
+@pytest.fixture(scope="module")
+def tiny_clip(tmp_path_factory):
+    import torch
+    from transformers import CLIPConfig, CLIPModel, CLIPTokenizer
+
+    d = tmp_path_factory.mktemp("tiny-clip")
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    vocab = {"<|startoftext|>": 0, "<|endoftext|>": 1}
+    for c in letters:
+        vocab[c] = len(vocab)
+    for c in letters:
+        vocab[c + "</w>"] = len(vocab)
+    torch.manual_seed(0)
+    config = CLIPConfig(
+        text_config=dict(vocab_size=len(vocab), hidden_size=16, intermediate_size=32,
+                         num_hidden_layers=1, num_attention_heads=2,
+                         max_position_embeddings=32, bos_token_id=0, eos_token_id=1,
+                         pad_token_id=1),
+        vision_config=dict(hidden_size=16, intermediate_size=32, num_hidden_layers=1,
+                           num_attention_heads=2, image_size=32, patch_size=8),
+        projection_dim=8)
+    CLIPModel(config).save_pretrained(d)
+    CLIPTokenizer(vocab=vocab, merges=[]).save_pretrained(d)
+    return d
+
+
+def test_clip_encodes_images_and_texts_from_a_local_directory(tiny_clip, small_catalog):
+    from dialog_env.features import extract_features
+    from dialog_env.features.clip import CLIPEncoder, CLIPFeatures
+
+    enc = CLIPEncoder(tiny_clip, batch=3)
+    images = small_catalog.images(np.arange(5))
+    img = enc.encode_images(images)
+    assert img.shape == (5, 8) and np.allclose(np.linalg.norm(img, axis=1), 1, atol=1e-5)
+    assert np.allclose(img[:2], enc.encode_images(images[:2]), atol=1e-5)  # batching
+    txt = enc.encode_texts(["is red", "has long sleeves", "is red"])
+    assert txt.shape == (3, 8) and np.allclose(txt[0], txt[2])
+    patches = enc.image_tokens(images[:2])
+    assert patches.shape == (2, 1 + (32 // 8) ** 2, 16)
+    tokens, mask = enc.text_tokens(["is red", "has long sleeves"])
+    assert tokens.shape[:2] == mask.shape and mask[1].sum() > mask[0].sum()
+    from dialog_env.features import make_extractor
+
+    feats = make_extractor("clip", small_catalog, model_dir=tiny_clip)
+    assert isinstance(feats, CLIPFeatures)
+    assert feats.key().startswith("clip-") and feats.dim == 8
+    sub = type(small_catalog)(**{**small_catalog.__dict__, "meta": {}})  # no cache folder
+    out = extract_features(sub, feats, cache=False, progress=False)
+    assert out.shape == (len(small_catalog), 8) and np.isfinite(out).all()
+    with pytest.raises(ValueError, match=r"images must be uint8 \(n, H, W, 3\)"):
+        enc.encode_images(images.astype(np.float32))
+
+
+def test_a_missing_model_directory_is_a_clear_error(tmp_path):
+    from dialog_env.features.clip import CLIPEncoder
+
+    with pytest.raises(FileNotFoundError, match="has no config.json.*nothing is downloaded"):
+        CLIPEncoder(tmp_path / "nowhere")
