@@ -85,8 +85,20 @@ def _vocab(tags: dict[str, dict[str, tuple[str, ...]]]
 
 def load_fashioniq(root: str | Path, image_size: int = 64, categories=FIQ_CATEGORIES,
                    splits=SPLITS, with_tags: bool = True) -> tuple[Catalog, list[IndexPair]]:
-    """The Fashion IQ catalog under `root` and its pairs (see the module docstring)."""
+    """The Fashion IQ catalog under `root` and its pairs (see the module docstring).
+    Categories without any image-split file are skipped with a warning."""
     root = Path(root)
+    folder = root / "image_splits" if (root / "image_splits").is_dir() else root
+    present = tuple(c for c in categories
+                    if any((folder / f"split.{c}.{s}.json").exists() for s in splits))
+    if not present:
+        raise FileNotFoundError(f"no Fashion IQ image-split files split.<category>.<split>"
+                                f".json under {folder} for categories {tuple(categories)}")
+    if present != tuple(categories):
+        warnings.warn(f"Fashion IQ under {root}: no image splits for "
+                      f"{sorted(set(categories) - set(present))}; those categories are "
+                      f"left out", stacklevel=2)
+    categories = present
     ids: list[str] = []
     cats: list[int] = []
     split_codes: list[int] = []

@@ -66,3 +66,26 @@ def test_a_missing_model_directory_is_a_clear_error(tmp_path):
 
     with pytest.raises(FileNotFoundError, match="has no config.json.*nothing is downloaded"):
         CLIPEncoder(tmp_path / "nowhere")
+
+
+def test_extract_features_script_writes_the_cache(tiny_clip, tmp_path, monkeypatch):
+    from experiments.extract_features import Args, main
+    from tests.dialog_env.test_real_catalog import fixture
+
+    monkeypatch.setenv("FASHION_DIALOG_CACHE", str(tmp_path / "cache"))
+    fixture(tmp_path / "fiq", with_missing=False)
+    with pytest.warns(UserWarning, match=r"no image splits for \['toptee'\]") as seen:
+        path = main(Args(dataset="fashioniq", root=tmp_path / "fiq", model=tiny_clip,
+                         image_size=16, quiet=True))
+    assert len(seen) == 1  # every image is there: no missing-image warning
+    feats = np.load(path)
+    assert feats.shape == (6, 8) and path.parent.parent == tmp_path / "cache"
+    written = path.stat().st_mtime_ns
+    with pytest.warns(UserWarning, match="no image splits"):
+        again = main(Args(dataset="fashioniq", root=tmp_path / "fiq", model=tiny_clip,
+                          image_size=16, quiet=True))
+    assert again == path and path.stat().st_mtime_ns == written  # loaded, not recomputed
+    with pytest.raises(SystemExit, match="--dataset must be one of"):
+        main(Args(dataset="imagenet", root=tmp_path, model=tiny_clip))
+    with pytest.raises(SystemExit, match="is not a directory"):
+        main(Args(dataset="shoes", root=tmp_path / "nowhere", model=tiny_clip))

@@ -85,3 +85,8 @@ def test_shoes_catalog_and_pairs(tmp_path):
     assert [(p.reference, p.target, p.split) for p in got] == [(0, 1, "train"),
                                                                (2, 3, "train")]
     assert cat.images(np.arange(4)).shape == (4, 8, 8, 3) and len(cat.vocab) == 0
+
+
+def test_no_image_splits_at_all_is_a_clear_error(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no Fashion IQ image-split files"):
+        load_fashioniq(tmp_path)
