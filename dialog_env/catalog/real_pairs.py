@@ -59,6 +59,17 @@ def _read_json(path: Path):
         raise ValueError(f"{path}: not valid JSON ({e})") from e
 
 
+def _entries(path: Path, what: str):
+    """`(index, entry)` of a JSON list of objects, each checked to be an object."""
+    data = _read_json(path)
+    if not isinstance(data, list):
+        raise ValueError(f"{path}: expected a JSON list of {what}, got {type(data).__name__}")
+    for k, entry in enumerate(data):
+        if not isinstance(entry, dict):
+            raise ValueError(f"{path}: entry {k} is not an object")
+        yield k, entry
+
+
 def _field(path: Path, k: int, entry: dict, name: str, optional: bool = False) -> str | None:
     if name not in entry:
         if optional:
@@ -87,13 +98,7 @@ def read_fashioniq_pairs(root: str | Path, categories=FIQ_CATEGORIES,
             if split not in FIQ_SPLITS:
                 raise ValueError(f"unknown Fashion IQ split {split!r}; expected {FIQ_SPLITS}")
             path = folder / f"cap.{cat}.{split}.json"
-            data = _read_json(path)
-            if not isinstance(data, list):
-                raise ValueError(f"{path}: expected a JSON list of pairs, got "
-                                 f"{type(data).__name__}")
-            for k, entry in enumerate(data):
-                if not isinstance(entry, dict):
-                    raise ValueError(f"{path}: entry {k} is not an object")
+            for k, entry in _entries(path, "pairs"):
                 reference = _field(path, k, entry, "candidate")
                 target = _field(path, k, entry, "target", optional=split == "test")
                 caps = entry.get("captions")
@@ -131,13 +136,8 @@ def read_shoes_pairs(root: str | Path) -> list[Pair]:
                                 f"test_im_names.txt) beside relative_captions_shoes.json")
     split_of = {n: "eval" for n in evals[0].read_text().split()}
     split_of.update({n: "train" for n in train.read_text().split()})
-    data = _read_json(path)
-    if not isinstance(data, list):
-        raise ValueError(f"{path}: expected a JSON list of pairs, got {type(data).__name__}")
     out: list[Pair] = []
-    for k, entry in enumerate(data):
-        if not isinstance(entry, dict):
-            raise ValueError(f"{path}: entry {k} is not an object")
+    for k, entry in _entries(path, "pairs"):
         target = _field(path, k, entry, "ImageName")
         reference = _field(path, k, entry, "ReferenceImageName")
         caption = _field(path, k, entry, "RelativeCaption")
@@ -186,13 +186,7 @@ def read_multiturn_fashioniq(root: str | Path, categories=FIQ_CATEGORIES,
                 raise ValueError(f"Multi-turn FashionIQ has splits train and val, not "
                                  f"{split!r}")
             path = folder / f"{cat}.{split}.json"
-            data = _read_json(path)
-            if not isinstance(data, list):
-                raise ValueError(f"{path}: expected a JSON list of transactions, got "
-                                 f"{type(data).__name__}")
-            for k, entry in enumerate(data):
-                if not isinstance(entry, dict):
-                    raise ValueError(f"{path}: entry {k} is not an object")
+            for k, entry in _entries(path, "transactions"):
                 target = _asin(path, k, "'target'", entry.get("target"))
                 refs = entry.get("reference")
                 if not isinstance(refs, list) or not 1 <= len(refs) <= 4:
