@@ -64,12 +64,14 @@ def domain_of(category: str) -> str:
 
 @dataclass(frozen=True)
 class Span:
-    """A grounded phrase: tokens `start:end`, its concept and the mention it became."""
+    """A grounded phrase: tokens `start:end`, its concept, the mention it became and the
+    scope word that shaped it (`not`, `more`, `less`; "" for none)."""
 
     start: int
     end: int
     concept: Concept
     mention: Mention
+    modifier: str = ""
 
 
 @dataclass(frozen=True)
@@ -177,7 +179,7 @@ def parse(text: str, category: str) -> Grounding:
         if m is None:
             unparsed.extend(tokens[i:i + n])
         else:
-            spans.append(Span(i, i + n, concept, m))
+            spans.append(Span(i, i + n, concept, m, modifier or ""))
             last_negated = modifier == "not"
         i += n
         floor = i

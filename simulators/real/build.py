@@ -25,7 +25,7 @@ import tyro
 
 from dialog_env.cache import atomic_write
 from dialog_env.catalog.real_pairs import FIQ_CATEGORIES, read_fashioniq_pairs, read_shoes_pairs
-from simulators.grounding import _modifier, domain_of, parse
+from simulators.grounding import domain_of, parse
 
 DATA = Path(__file__).parent / "data" / "captions.json.gz"
 MAX_WORDS = 20
@@ -46,25 +46,20 @@ def read_shoes(root: Path, split: str) -> list[tuple[str, str]]:
 
 def template_of(text: str, category: str):
     """(template words with "{k}" placeholders, atoms [(kind, slot, modifier)], surfaces
-    [(key, previous word, phrase)]) of one caption, or None when it is too long."""
+    [(concept key, phrase)]) of one caption, or None when it is too long."""
     g = parse(text, category)
     if not g.tokens or len(g.tokens) > MAX_WORDS:
         return None
     words: list[str] = []
     atoms, surfaces = [], []
-    i, floor = 0, 0
+    i = 0
     for span in g.spans:
         words += g.tokens[i:span.start]
         c = span.concept
-        modifier = _modifier(list(g.tokens), span.start, floor) or ""
-        if not modifier and span.mention.relation == "not" and c[0] == "value":
-            modifier = "not"  # carried over "or"
         words.append(f"{{{len(atoms)}}}")
-        atoms.append((c[0], c[1], modifier))
-        key = "|".join(c)
-        prev = g.tokens[span.start - 1] if span.start else "^"
-        surfaces.append((key, prev, " ".join(g.tokens[span.start:span.end])))
-        i = floor = span.end
+        atoms.append((c[0], c[1], span.modifier))
+        surfaces.append(("|".join(c), " ".join(g.tokens[span.start:span.end])))
+        i = span.end
     words += g.tokens[i:]
     return " ".join(words), atoms, surfaces
 
@@ -81,7 +76,7 @@ def build(captions: list[tuple[str, str]]) -> dict:
         words, atoms, surfaces = t
         templates[cat][(words, tuple(atoms))] += 1
         dom = domain_of(cat)
-        for key, _prev, phrase in surfaces:
+        for key, phrase in surfaces:
             forms[dom][key][phrase] += 1
     return {
         "templates": {cat: [[w, n, [list(a) for a in atoms]]
