@@ -114,13 +114,9 @@ def _job(spec: dict) -> dict:
                         progress=False)
     ranks_file = Path(spec["run_dir"]) / "test_ranks.npy"
     np.save(ranks_file, run["ranks"])
-    cross = {}
-    for other in spec["eval_shoppers"]:  # the same agent meets another shopper
-        other_world = make_world(spec_env(spec["env"], other), progress=False)
-        r = run_protocol(other_world, TorchPolicy(agent, device), pairs, split="test",
-                         max_turns=spec["turns"], seed=spec["seed"], progress=False)
-        cross[other] = str(Path(spec["run_dir"]) / f"test_ranks-{other.replace(':', '-')}.npy")
-        np.save(cross[other], r["ranks"])
+    # The same agent meets other shoppers.
+    cross = evaluate_with_shoppers(agent, device, spec["env"], spec["eval_shoppers"], pairs,
+                                   spec["turns"], spec["seed"], Path(spec["run_dir"]))
     job = {**{k: spec[k] for k in ("label", "agent", "seed", "overrides")},
            "train_seconds": train_seconds, "train_steps_timed": sum(spec["steps"]),
            "device": device_name(device), "timing_device": device_name(device),
@@ -185,16 +181,25 @@ def cross_from_checkpoint(run_dir: Path, job: dict, env: EnvConfig, specs: list[
                           pairs, turns: int) -> dict[str, str]:
     """Test ranks of a run's final agent with each shopper spec (files next to the run)."""
     from agents.checkpoint import load_checkpoint
+
+    agent, _ = load_checkpoint(run_dir / "final", "cpu")
+    return evaluate_with_shoppers(agent, "cpu", with_episode(env, split="train"), specs, pairs,
+                                  turns, job["seed"], run_dir)
+
+
+def evaluate_with_shoppers(agent, device, env: EnvConfig, specs, pairs, turns: int,
+                           seed: int, run_dir: Path) -> dict[str, str]:
+    """`agent` on the test protocol `pairs` in `env` with each shopper spec in place of its
+    own; the ranks go to `run_dir/test_ranks-<spec>.npy` (spec -> file)."""
     from agents.policy import TorchPolicy
     from dialog_env.evaluation import run_protocol
     from dialog_env.factory import make_world
 
-    agent, _ = load_checkpoint(run_dir / "final", "cpu")
     out = {}
     for spec in specs:
-        world = make_world(spec_env(with_episode(env, split="train"), spec), progress=False)
-        r = run_protocol(world, TorchPolicy(agent, "cpu"), pairs, split="test",
-                         max_turns=turns, seed=job["seed"], progress=False)
+        world = make_world(spec_env(env, spec), progress=False)
+        r = run_protocol(world, TorchPolicy(agent, device), pairs, split="test",
+                         max_turns=turns, seed=seed, progress=False)
         out[spec] = str(run_dir / f"test_ranks-{spec.replace(':', '-')}.npy")
         np.save(out[spec], r["ranks"])
     return out

@@ -82,7 +82,6 @@ class RealShopper:
         self.vnames = catalog.vocab.names
         self.found_ids = self.vocab.ids(FOUND_TEXT)
         self.n_items = len(catalog)
-        self.atoms: list[tuple[str, str, str]] = []
         atom_index: dict[tuple, int] = {}
         self.forms: dict[tuple[str, str], _Forms] = {}
         for dom, forms in data["forms"].items():
@@ -125,7 +124,8 @@ class RealShopper:
                 "cum": [np.cumsum([t[1] for t in groups[s]]).tolist() for s in sigs],
                 "empty": [k for k, s in enumerate(sigs) if not s],
             })
-        self.atoms = list(atom_index)
+        self.atoms: list[tuple[str, str, str]] = list(atom_index)
+        self.atom_id = atom_index
         self.relations = [_relation(*a) for a in self.atoms]
         self.level_slots = sorted(self.truth.levels)
         self.levels = np.stack([self.truth.levels[x] for x in self.level_slots], axis=1)
@@ -258,7 +258,7 @@ class RealShopper:
         used: set[int] = set()
         for j, atom in enumerate(atoms):
             kind, slot, modifier = atom
-            ak = self._atom_id[atom]
+            ak = self.atom_id[atom]
             rel = self.relations[ak]
             uv, uf = u[2 + 2 * j], u[3 + 2 * j]
             if rel == "cmp":
@@ -306,13 +306,6 @@ class RealShopper:
                 rels & {"is", "not"} else "comparative" if rels & {"more", "less"} else
                 "direct")
         return Feedback(" ".join(words), tuple(ids), tuple(dict.fromkeys(mentions)), mode)
-
-    @property
-    def _atom_id(self) -> dict:
-        d = self.__dict__.get("_atom_ids")
-        if d is None:
-            d = self.__dict__["_atom_ids"] = {a: k for k, a in enumerate(self.atoms)}
-        return d
 
     def dialogs(self, batch_size: int, max_turns: int) -> RealDialogs:
         return RealDialogs(self, batch_size, max_turns)
