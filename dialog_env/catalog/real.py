@@ -31,6 +31,7 @@ from dialog_env.catalog.real_pairs import (
     read_fashioniq_pairs,
     read_fashioniq_split,
     read_shoes_pairs,
+    subfolder,
 )
 from dialog_env.catalog.schema import SPLITS
 
@@ -88,7 +89,7 @@ def load_fashioniq(root: str | Path, image_size: int = 64, categories=FIQ_CATEGO
     """The Fashion IQ catalog under `root` and its pairs (see the module docstring).
     Categories without any image-split file are skipped with a warning."""
     root = Path(root)
-    folder = root / "image_splits" if (root / "image_splits").is_dir() else root
+    folder = subfolder(root, "image_splits")
     present = tuple(c for c in categories
                     if any((folder / f"split.{c}.{s}.json").exists() for s in splits))
     if not present:
@@ -132,14 +133,10 @@ def load_fashioniq(root: str | Path, image_size: int = 64, categories=FIQ_CATEGO
 
 
 def _pairs(root: Path, categories, splits) -> list[Pair]:
+    folder = subfolder(root, "captions")
     present = [s for s in splits
-               if all(_caption_file(root, c, s).exists() for c in categories)]
+               if all((folder / f"cap.{c}.{s}.json").exists() for c in categories)]
     return read_fashioniq_pairs(root, categories, present)
-
-
-def _caption_file(root: Path, category: str, split: str) -> Path:
-    folder = root / "captions" if (root / "captions").is_dir() else root
-    return folder / f"cap.{category}.{split}.json"
 
 
 def _assemble(name: str, source: str, root: Path, ids: list[str], cats: list[int],

@@ -82,14 +82,15 @@ def _field(path: Path, k: int, entry: dict, name: str, optional: bool = False) -
     return value.strip()
 
 
-def _folder(root: Path, sub: str) -> Path:
+def subfolder(root: Path, sub: str) -> Path:
+    """`root/sub` when it is a folder (the published layout), else `root` itself."""
     return root / sub if (root / sub).is_dir() else root
 
 
 def read_fashioniq_pairs(root: str | Path, categories=FIQ_CATEGORIES,
                          splits=("train", "val")) -> list[Pair]:
     """Fashion IQ pairs of `categories` and `splits` from `root` (or `root/captions`)."""
-    folder = _folder(Path(root), "captions")
+    folder = subfolder(Path(root), "captions")
     out: list[Pair] = []
     for cat in categories:
         if cat not in FIQ_CATEGORIES:
@@ -113,7 +114,7 @@ def read_fashioniq_pairs(root: str | Path, categories=FIQ_CATEGORIES,
 def read_fashioniq_split(root: str | Path, category: str, split: str) -> list[str]:
     """The ASINs of `image_splits/split.<category>.<split>.json` (duplicates removed, first
     occurrence kept)."""
-    path = _folder(Path(root), "image_splits") / f"split.{category}.{split}.json"
+    path = subfolder(Path(root), "image_splits") / f"split.{category}.{split}.json"
     data = _read_json(path)
     if not isinstance(data, list):
         raise ValueError(f"{path}: expected a JSON list of ASINs, got {type(data).__name__}")
@@ -178,7 +179,7 @@ def _asin(path: Path, k: int, where: str, value) -> str:
 def read_multiturn_fashioniq(root: str | Path, categories=FIQ_CATEGORIES,
                              splits=("train", "val")) -> list[Transaction]:
     """Multi-turn FashionIQ transactions from `root` (or `root/data`)."""
-    folder = _folder(Path(root), "data")
+    folder = subfolder(Path(root), "data")
     out: list[Transaction] = []
     for cat in categories:
         for split in splits:
