@@ -126,6 +126,8 @@ class RealShopper:
             })
         self.atoms: list[tuple[str, str, str]] = list(atom_index)
         self.atom_id = atom_index
+        self._domain_tables: dict[str, tuple] = {}  # filled per domain by _tables
+        self._toward_cache: dict[tuple[str, int, str], list[int]] = {}
         self.relations = [_relation(*a) for a in self.atoms]
         self.level_slots = sorted(self.truth.levels)
         self.levels = np.stack([self.truth.levels[x] for x in self.level_slots], axis=1)
@@ -171,7 +173,7 @@ class RealShopper:
     def _tables(self, dom: str):
         """Per domain: `(V, atoms)` 0/1 candidate columns of the is / not atoms, and per
         atom its ordinal slot (column of `self.levels`) and allowed directions."""
-        cached = self.__dict__.setdefault("_domain_tables", {})
+        cached = self._domain_tables
         if dom not in cached:
             v, n = len(self.vnames), len(self.atoms)
             m_is, m_not = np.zeros((v, n), np.float32), np.zeros((v, n), np.float32)
@@ -193,6 +195,16 @@ class RealShopper:
         cols = self.candidates[(dom, k)]
         dirs = {self._direction(slot, modifier, self.vnames[c]) for c in cols.tolist()}
         return "more" in dirs, "less" in dirs
+
+    def _toward(self, dom: str, k: int, want: str) -> list[int]:
+        """Candidate columns of modifier-comparison atom `k` ("more fitted") whose value
+        points in direction `want` (computed once per domain, atom and direction)."""
+        cache, key = self._toward_cache, (dom, k, want)
+        if key not in cache:
+            _, slot, modifier = self.atoms[k]
+            cache[key] = [c for c in self.candidates[(dom, k)].tolist()
+                          if self._direction(slot, modifier, self.vnames[c]) == want]
+        return cache[key]
 
     def _direction(self, slot: str, modifier: str, value: str) -> str | None:
         for levels in SLOT_BY_NAME[slot].values.values():
@@ -267,9 +279,7 @@ class RealShopper:
                 if kind in ("more", "less"):
                     key = f"{'more' if up else 'less'}|{slot}"
                 else:
-                    want = "more" if up else "less"
-                    cols = [c for c in self.candidates[(dom, ak)].tolist()
-                            if self._direction(slot, modifier, self.vnames[c]) == want]
+                    cols = self._toward(dom, ak, "more" if up else "less")
                     if not cols:
                         return None
                     key = f"{kind}|{slot}|{self.vnames[cols[int(uv * len(cols))]]}"
