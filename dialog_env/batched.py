@@ -77,6 +77,14 @@ class BatchedDialogs:
         self.rngs: list[np.random.Generator | None] = [None] * b
         # The shopper's side of these dialogs (its state is its own).
         self.dialogs = world.shopper.dialogs(b, self.max_turns)
+        # A replay shopper's recorded dialogs (`simulators.replay`): they fix the target and
+        # the shown items; `script` is the recorded dialog each row plays, `limit` its turns.
+        self.replay = getattr(world.shopper, "recorded", None)
+        self.limit = np.full(b, self.max_turns, dtype=np.int64)
+        self.script = np.full(b, -1, dtype=np.int64)
+        if self.replay is not None and self.replay.split != self.split:
+            raise ValueError(f"the replay shopper's recorded dialogs are of split "
+                             f"{self.replay.split!r}, the episodes of {self.split!r}")
         # Optional: a frozen sentence encoder's embedding of each dialog's last caption.
         self.encoder = None
         if episode.feedback_embedding:
@@ -158,7 +166,8 @@ class BatchedDialogs:
         pool = self.world.split_items[self.split]
         # Validate everything before changing any dialog.
         options = reset_options(options, rows.tolist(), self.world.n_items, self.split,
-                                self.world.catalog.split)
+                                self.world.catalog.split,
+                                None if self.replay is None else len(self.replay))
         for name, given in (("rngs", rngs), ("seeds", seeds)):
             if given is not None and len(given) != len(rows):
                 raise ValueError(f"got {len(given)} {name} for {len(rows)} dialogs")
@@ -193,6 +202,14 @@ class BatchedDialogs:
                 cand[k] = opt["first_candidate"]
                 if "target" not in opt:  # a target other than the given candidate
                     target[k] = self._other_item(pool, cand[k], draws[k, 0])
+        if self.replay is not None:  # the recorded dialog fixes target and first item
+            ks = (draws[:, 0] * len(self.replay)).astype(np.int64)
+            ks = np.array([opt.get("dialog", k) for opt, k in zip(options, ks.tolist())],
+                          dtype=np.int64)
+            target, cand = self.replay.targets[ks], self.replay.references[ks, 0]
+            self.script[rows] = ks
+            self.limit[rows] = np.minimum(self.max_turns, self.replay.turns[ks])
+            self.dialogs.play(rows, ks)
         self.target[rows], self.candidate[rows] = target, cand
         self.shown[rows] = -1
         self.shown[rows, 0] = cand
@@ -262,6 +279,12 @@ class BatchedDialogs:
         rew = np.zeros(b)
         term = np.zeros(b, dtype=bool)
         trunc = np.zeros(b, dtype=bool)
+        if self.replay is not None:  # recorded turns show the recorded references
+            nxt = self.turn[rows] + 1
+            scripted = nxt < self.limit[rows]
+            col = np.minimum(nxt, self.replay.max_turns - 1)
+            shown_items = np.where(scripted, self.replay.references[self.script[rows], col],
+                                   shown_items)
         found = shown_items == self.target[rows]
         prev = self.rank[rows]
         # Once the target is shown it has been retrieved: its rank is 0 from then on.
@@ -273,7 +296,7 @@ class BatchedDialogs:
         self.shown[rows, self.turn[rows]] = shown_items
         self.success[rows] = found
         term[rows] = found
-        trunc[rows] = (self.turn[rows] >= self.max_turns) & ~found
+        trunc[rows] = (self.turn[rows] >= self.limit[rows]) & ~found
         self.done[rows] = term[rows] | trunc[rows]
         self._speak(rows)
         out: list[dict | None] = [None] * b
@@ -292,7 +315,7 @@ class BatchedDialogs:
         if self.encoder is not None:
             new.embedding = self.embedding[rows].copy()
         for name in ("target", "candidate", "shown", "turn", "rank", "done", "success",
-                     "tokens"):
+                     "tokens", "limit", "script"):
             setattr(new, name, getattr(self, name)[rows].copy())
         new.rngs = [copy.deepcopy(self.rngs[i]) for i in rows.tolist()]
         new.dialogs = self.dialogs.select(rows)

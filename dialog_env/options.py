@@ -5,6 +5,8 @@ option, the value and the env (dialog) index.
 Reset options of one dialog: None or a dict with
   `target`           an item index of the episode's split
   `first_candidate`  any item index other than the target
+  `dialog`           with a replay shopper (`simulators.replay`): the recorded dialog to
+                     play (it fixes target and shown items, so it excludes the other two)
 Indices are integers (`int` or a numpy integer; not bool, not float). A vector env takes
 them per env only: `options={"per_env": [o_0, ..., o_{n-1}]}`, exactly `num_envs`
 entries, each a dict as above or None (`per_env_options`).
@@ -20,7 +22,7 @@ import numpy as np
 from dialog_env.catalog.schema import SPLITS
 from dialog_env.checks import as_int
 
-RESET_KEYS = ("target", "first_candidate")
+RESET_KEYS = ("target", "first_candidate", "dialog")
 
 
 def indices(values: Any, n: int, what: str, unique: bool = True) -> np.ndarray:
@@ -68,10 +70,12 @@ def per_env_options(options: Any, num_envs: int) -> list | None:
 
 
 def reset_options(options: Sequence | None, envs: Sequence[int], n_items: int,
-                  split: str, item_split: np.ndarray) -> list[dict[str, int]]:
+                  split: str, item_split: np.ndarray,
+                  recorded: int | None = None) -> list[dict[str, int]]:
     """Checked reset options for dialogs `envs` (one entry each, or None for no options):
-    plain-int `target` / `first_candidate` dicts. `item_split` is the catalog's split code
-    per item (`SPLITS` order); the target must be in `split`."""
+    plain-int `target` / `first_candidate` / `dialog` dicts. `item_split` is the catalog's
+    split code per item (`SPLITS` order); the target must be in `split`. `recorded`: the
+    number of recorded dialogs a replay shopper plays (None: no replay)."""
     if options is None:
         return [{} for _ in envs]
     if isinstance(options, (str, bytes, Mapping)) or not isinstance(options, Sequence):
@@ -92,9 +96,27 @@ def reset_options(options: Sequence | None, envs: Sequence[int], n_items: int,
         unknown = sorted(map(str, set(opt) - set(RESET_KEYS)))
         if unknown:
             raise ValueError(f"unknown reset options {unknown} (env {env}); expected "
-                             f"'target' and/or 'first_candidate'")
+                             f"'target' and/or 'first_candidate' (or 'dialog' with a replay "
+                             f"shopper)")
         checked = {}
-        for key in RESET_KEYS:
+        if "dialog" in opt:
+            what = f"reset option 'dialog' (env {env})"
+            if recorded is None:
+                raise ValueError(f"{what} needs a replay shopper (simulators.replay); this "
+                                 f"world's shopper does not replay recorded dialogs")
+            if set(opt) - {"dialog"}:
+                raise ValueError(f"{what}: a recorded dialog fixes the target and the shown "
+                                 f"items; drop {sorted(map(str, set(opt) - {'dialog'}))}")
+            v = as_int(opt["dialog"], what)
+            if not 0 <= v < recorded:
+                raise ValueError(f"{what} = {opt['dialog']!r} out of range 0..{recorded - 1}")
+            out.append({"dialog": v})
+            continue
+        if recorded is not None and opt:
+            raise ValueError(f"reset options {sorted(map(str, opt))} (env {env}): a replay "
+                             f"shopper's dialogs take only 'dialog' (the recording fixes the "
+                             f"target and the shown items)")
+        for key in ("target", "first_candidate"):
             if key in opt:
                 what = f"reset option {key!r} (env {env})"
                 v = as_int(opt[key], what)

@@ -1,0 +1,132 @@
+"""The replay shopper: plays recorded dialogs back in the environment.
+
+    rec = record_dialogs(world, 1000, split="test")              # or from_transactions(...)
+    env = gym.make("FashionDialog-v0", world=world, shopper=ReplayShopper(rec))
+    obs, info = env.reset(seed=0, options={"dialog": 17})        # or a random one
+
+In a replayed dialog the data, not the agent, decides what is shown: the hidden target is
+the recording's target, turn j shows the recorded reference j and the shopper says its
+recorded caption. The agent's query at each turn is still ranked (rank, recall, reward:
+the static multi-turn evaluation of FashionNTM and CFIR), and learners train on the
+recorded dialogs as on any other. A dialog of T recorded turns ends (truncated) after T
+steps: the last step ranks the query made after all T captions; if it retrieves the target
+the dialog terminates with success. After the last recorded turn the shopper says nothing
+(an empty caption).
+
+The environment plays a shopper back when it has `recorded` (a `RecordedDialogs`): at
+reset it picks dialog k of the recording uniformly with the dialog's own generator (or
+`options={"dialog": k}`), calls `dialogs.play(rows, ks)` before `start`, and shows
+`recorded.references[k, j]` at turn j. The recording's split must be the episode's.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dialog_env.recorded import RecordedDialogs
+from simulators.base import Feedback, check_turns
+from simulators.vocab import Vocabulary
+
+
+class ReplayShopper:
+    """A `Shopper` that says recorded captions (see the module docstring). `vocab` turns
+    the texts into token ids (default: the real shopper's vocabulary, unknown words are
+    `<unk>`); `width` ids per answer."""
+
+    name = "replay"
+
+    def __init__(self, recorded: RecordedDialogs, vocab: Vocabulary | None = None,
+                 width: int = 24):
+        if not isinstance(recorded, RecordedDialogs):
+            raise TypeError(f"ReplayShopper needs a RecordedDialogs, got "
+                            f"{type(recorded).__name__}")
+        if vocab is None:
+            from simulators.real.data import real_vocabulary
+
+            vocab = real_vocabulary()
+        self.recorded, self.vocab, self.width = recorded, vocab, int(width)
+        n, t = len(recorded), recorded.max_turns
+        self.tokens = np.zeros((n, t, self.width), dtype=np.int64)
+        for k, texts in enumerate(recorded.texts):
+            for j, text in enumerate(texts):
+                self.tokens[k, j] = vocab.encode(text, self.width)
+
+    def dialogs(self, batch_size: int, max_turns: int) -> ReplayDialogs:
+        return ReplayDialogs(self, batch_size, max_turns)
+
+
+class ReplayDialogs:
+    """The replay shopper's side of B dialogs: which recorded dialog each plays and how
+    many turns it has said."""
+
+    def __init__(self, shopper: ReplayShopper, batch_size: int, max_turns: int):
+        self.shopper, self.max_turns = shopper, max_turns
+        self.dialog = np.full(batch_size, -1, dtype=np.int64)
+        self.turn = np.zeros(batch_size, dtype=np.int64)
+
+    def play(self, rows: np.ndarray, ks: np.ndarray) -> None:
+        """Dialogs `rows` play recorded dialogs `ks` (called before `start`)."""
+        ks = np.asarray(ks, dtype=np.int64)
+        n = len(self.shopper.recorded)
+        if len(ks) != len(rows) or ((ks < 0) | (ks >= n)).any():
+            raise ValueError(f"recorded dialogs {ks.tolist()[:5]} for {len(rows)} rows; the "
+                             f"recording has {n} (0..{n - 1})")
+        self.dialog[rows] = ks
+
+    def start(self, rows, targets, rngs) -> None:
+        rows = np.asarray(rows, dtype=np.int64)
+        ks = self.dialog[rows]
+        rec = self.shopper.recorded
+        if (ks < 0).any() or (rec.targets[ks] != np.asarray(targets)).any():
+            raise RuntimeError("a replay shopper's dialogs are started by the environment's "
+                               "replay (play(rows, ks) names the recorded dialogs first); "
+                               f"targets {np.asarray(targets)[:5].tolist()} do not match")
+        self.turn[rows] = 0
+
+    def answer(self, rows, shown) -> np.ndarray:
+        rows = np.asarray(rows, dtype=np.int64)
+        turn = self.turn[rows]
+        check_turns(rows, turn, self.max_turns)
+        rec, ks = self.shopper.recorded, self.dialog[rows]
+        live = turn < rec.turns[ks]
+        expected = rec.references[ks, np.minimum(turn, rec.max_turns - 1)]
+        wrong = live & (np.asarray(shown) != expected)
+        if wrong.any():
+            i = int(np.flatnonzero(wrong)[0])
+            raise RuntimeError(f"replay: dialog {int(rows[i])} shows item {int(shown[i])} at "
+                               f"turn {int(turn[i])}, the recording (dialog {int(ks[i])}) "
+                               f"shows {int(expected[i])}")
+        out = np.zeros((len(rows), self.shopper.width), dtype=np.int64)
+        out[live] = self.shopper.tokens[ks[live], turn[live]]
+        self.turn[rows] += 1
+        return out
+
+    def feedback(self, row: int) -> list[Feedback]:
+        k, said = int(self.dialog[row]), int(self.turn[row])
+        rec = self.shopper.recorded
+        out = []
+        for j in range(said):
+            text = rec.texts[k][j] if j < rec.turns[k] else ""
+            tokens = tuple(int(t) for t in self.shopper.tokens[k, j] if t) if text else ()
+            out.append(Feedback(text, tokens, (), "recorded" if text else "same"))
+        return out
+
+    def select(self, rows) -> ReplayDialogs:
+        rows = np.asarray(rows, dtype=np.int64)
+        new = ReplayDialogs(self.shopper, len(rows), self.max_turns)
+        new.dialog, new.turn = self.dialog[rows].copy(), self.turn[rows].copy()
+        return new
+
+
+def replay_world(world, recorded: RecordedDialogs, **kwargs):
+    """`world`'s catalog, item space and database with a `ReplayShopper` of `recorded`
+    (`kwargs` go to it): `gym.make("FashionDialog-v0", world=replay_world(...),
+    split=recorded.split)` replays the recording."""
+    from dialog_env.world import DialogWorld
+
+    if recorded.references.max(initial=-1) >= world.n_items or \
+            recorded.targets.max(initial=-1) >= world.n_items:
+        raise ValueError(f"recorded dialogs ({recorded.source}) name items beyond the "
+                         f"world's {world.n_items}")
+    return DialogWorld(world.catalog, world.space, world.db,
+                       ReplayShopper(recorded, **kwargs), world.config)

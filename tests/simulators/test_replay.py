@@ -1,0 +1,143 @@
+"""Recorded dialogs (`dialog_env.recorded`) and their replay in the env (`simulators.replay`)."""
+
+import gymnasium as gym
+import numpy as np
+import pytest
+import torch
+from gymnasium.utils.env_checker import check_env
+
+import dialog_env  # noqa: F401  (registers FashionDialog-v0)
+from dialog_env.batched import BatchedDialogs
+from dialog_env.catalog.real_pairs import Transaction
+from dialog_env.recorded import RecordedDialogs, from_transactions, record_dialogs
+from simulators.grounding import Truth, parse
+from simulators.replay import ReplayShopper, replay_world
+
+
+@pytest.fixture(scope="module")
+def recorded(small_world):
+    return record_dialogs(small_world, 300, split="test", seed=4)
+
+
+def test_recorded_dialogs_are_chains_of_similar_items_leading_to_the_target(small_world,
+                                                                            recorded):
+    cat, split = small_world.catalog.category, small_world.catalog.split
+    assert set(recorded.counts()) <= {1, 2, 3, 4} and recorded.counts()[2] > 100
+    for k in range(len(recorded)):
+        t = recorded.turns[k]
+        chain = [*recorded.references[k, :t].tolist(), int(recorded.targets[k])]
+        assert len(set(chain)) == len(chain)  # never repeats, never the target
+        assert (cat[chain] == cat[chain[-1]]).all() and (split[chain] == split[chain[-1]]).all()
+        assert (recorded.references[k, t:] == chain[t - 1]).all()  # padded with the last
+    again = record_dialogs(small_world, 300, split="test", seed=4)
+    assert np.array_equal(again.references, recorded.references) and again.texts == \
+        recorded.texts
+    other = record_dialogs(small_world, 300, split="test", seed=5)
+    assert not np.array_equal(other.targets, recorded.targets)
+
+
+def test_each_caption_describes_the_next_reference_against_this_one(small_world, recorded):
+    """Multi-turn FashionIQ's semantics: turn j's caption says how reference j+1 (at the
+    last turn, the target) differs from reference j; every groundable word is true of it."""
+    truth = Truth(small_world.catalog)
+    checked = 0
+    for k in range(100):
+        t = recorded.turns[k]
+        chain = [*recorded.references[k, :t].tolist(), int(recorded.targets[k])]
+        for j in range(t):
+            shown, nxt = chain[j], chain[j + 1]
+            category = small_world.catalog.categories[small_world.catalog.category[nxt]]
+            for m in parse(recorded.texts[k][j], category).mentions:
+                assert truth.mention(m, nxt, shown), (recorded.texts[k][j], m)
+                checked += 1
+    assert checked > 100
+
+
+def test_replay_reproduces_the_recorded_dialog(small_world, recorded):
+    env = gym.make("FashionDialog-v0", world=replay_world(small_world, recorded),
+                   split="test", max_turns=10)
+    core = env.unwrapped.core
+    vocab = small_world.shopper.vocab
+    for k in (0, 7, 123):
+        obs, _ = env.reset(seed=k, options={"dialog": k})
+        t = int(recorded.turns[k])
+        assert core.target[0] == recorded.targets[k]
+        steps, done = 0, False
+        while not done:
+            assert np.array_equal(obs["feedback"], vocab.encode(recorded.texts[k][steps], 24)[
+                :len(obs["feedback"])])
+            obs, _, term, trunc, _ = env.step(env.action_space.sample())
+            steps += 1
+            done = term or trunc
+        assert steps == t  # T recorded turns: T steps, the last ranks the final query
+        assert core.shown[0, :t].tolist() == recorded.references[k, :t].tolist()
+        assert [f.text for f in core.feedback(0)][:t] == recorded.texts[k]
+    check_env(env.unwrapped)
+
+
+def test_the_recording_wins_over_the_agent_and_a_random_dialog_is_seeded(small_world,
+                                                                         recorded):
+    world = replay_world(small_world, recorded)
+    core = BatchedDialogs(world, 6, world.episode(split="test", max_turns=10))
+    core.reset(seeds=range(6))
+    ks = core.script.copy()
+    assert np.array_equal(core.target, recorded.targets[ks])
+    again = BatchedDialogs(world, 6, world.episode(split="test", max_turns=10))
+    again.reset(seeds=range(6))
+    assert np.array_equal(again.script, ks)
+    q = np.zeros((6, world.dim), np.float32)
+    core.show(np.zeros(6, np.int64), q + 1.0)  # the learner asks for item 0: not shown
+    two = recorded.turns[ks] >= 2
+    assert np.array_equal(core.shown[two, 1], recorded.references[ks[two], 1])
+    copy = core.clone()
+    assert np.array_equal(copy.limit, core.limit) and np.array_equal(copy.script, ks)
+
+
+def test_replay_errors_name_the_problem(small_world, recorded):
+    world = replay_world(small_world, recorded)
+    env = gym.make("FashionDialog-v0", world=world, split="test")
+    with pytest.raises(ValueError, match="'dialog'.*out of range 0..299"):
+        env.reset(options={"dialog": 300})
+    with pytest.raises(ValueError, match="take only 'dialog'"):
+        env.reset(options={"target": 3})
+    with pytest.raises(ValueError, match="fixes the target"):
+        env.reset(options={"dialog": 1, "target": 3})
+    with pytest.raises(ValueError, match="split 'test', the episodes of 'train'"):
+        gym.make("FashionDialog-v0", world=world, split="train")
+    plain = gym.make("FashionDialog-v0", world=small_world, split="test")
+    with pytest.raises(ValueError, match="needs a replay shopper"):
+        plain.reset(options={"dialog": 0})
+    with pytest.raises(TypeError, match="RecordedDialogs"):
+        ReplayShopper([1, 2])
+    with pytest.raises(ValueError, match="2 turns, 1 texts"):
+        RecordedDialogs(np.zeros((1, 2), np.int64), np.array([2]), np.array([1]), [["a"]],
+                        "test")
+
+
+def test_transactions_become_item_indices_and_missing_images_are_reported(small_world):
+    ids = small_world.catalog.item_ids
+    good = Transaction((ids[0], ids[1]), (("is red", ""), ("is blue",)), ids[2], "dress",
+                       "val")
+    lost = Transaction((ids[0], "B000MISSING"), (("x",), ("y",)), ids[3], "dress", "val")
+    other = Transaction((ids[4],), (("z",),), ids[5], "dress", "train")
+    with pytest.warns(UserWarning, match="1 of 2 dialogs left out.*B000MISSING"):
+        rec = from_transactions(small_world.catalog, [good, lost, other], split="val")
+    assert rec.references.tolist() == [[0, 1]] and rec.targets.tolist() == [2]
+    assert rec.texts == [["is red", "is blue"]] and rec.turns.tolist() == [2]
+
+
+def test_a_learner_trains_on_recorded_dialogs(small_world, tmp_path):
+    from agents.learners import LearnerConfig, train
+    from agents.model import DialogAgent
+    from agents.policy import config_for_world
+
+    rec = record_dialogs(small_world, 200, split="train", seed=0)
+    world = replay_world(small_world, rec)
+    agent = DialogAgent.from_seed(config_for_world(
+        "fashionntm", world, embed_dim=16, text_hidden=16, text_dim=16, response_dim=16,
+        hidden=16, slots=4, width=8, controller=16), 0)
+    before = [p.detach().clone() for p in agent.parameters()]
+    train(agent, world, [("supervised", LearnerConfig(steps=2, batch=8, turns=4,
+                                                      checkpoint_every=1))],
+          tmp_path, progress=False)
+    assert sum(not torch.equal(a, b) for a, b in zip(before, agent.parameters())) > 0
