@@ -127,9 +127,9 @@ _v(_GARMENT, "fit", "fitted", "fitted|tight|form fitting|fitting|snug|slim|tight
    "form fitted")
 _v(_GARMENT, "fit", "loose", "loose|flowing|flowy|baggy|oversized|relaxed|loose fitting")
 _c(_GARMENT, "fit", "more", "looser|baggier|more flowing|more flowy|more loose|less fitted|"
-   "less tight|roomier")
+   "less tight|roomier|more loose fitting|less tight fitting|less form fitting|less fitting")
 _c(_GARMENT, "fit", "less", "tighter|slimmer|more fitted|more form fitting|less loose|"
-   "more tight|snugger")
+   "more tight|snugger|more tight fitting|less loose fitting|more fitting")
 _v(_SHOES, "heel", "flat", "flat|flats|no heel|flat sole")
 _v(_SHOES, "heel", "low-heel", "low heel|low heels|kitten heel")
 _v(_SHOES, "heel", "mid-heel", "mid heel|medium heel")
