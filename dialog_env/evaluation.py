@@ -64,3 +64,43 @@ def run_protocol(world: DialogWorld, policy: DialogPolicy, pairs, split: str = "
         bar.update(hi - lo)
     bar.close()
     return {"ranks": ranks, "policy_seconds_per_dialog": act_seconds / max(e, 1)}
+
+
+def run_replay(world: DialogWorld, policy: DialogPolicy, batch_size: int = 256,
+               progress: bool = True) -> dict:
+    """The static multi-turn evaluation of an interactive agent: every recorded dialog of
+    `world`'s replay shopper (`simulators.replay`) played back (the recording decides the
+    shown items and captions; the agent's query after each caption is ranked over all
+    items, shown references excluded when the world's episodes exclude shown items).
+
+    Returns `ranks (E, T+1)` int64 (turn 0: the first reference as the query; padded with
+    the last) and `final (E,)`: the rank of the query made after the dialog's last caption
+    (FashionNTM's final turn)."""
+    rec = getattr(world.shopper, "recorded", None)
+    if rec is None:
+        raise ValueError(f"run_replay needs a world with a replay shopper "
+                         f"(simulators.replay.replay_world); this one's is "
+                         f"{world.shopper.name!r}")
+    episode = world.episode(split=rec.split, max_turns=rec.max_turns,
+                            feedback_embedding=getattr(policy, "needs_embedding", False),
+                            info="full", observation="dict")
+    e = len(rec)
+    ranks = np.zeros((e, rec.max_turns + 1), dtype=np.int64)
+    bar = tqdm(total=e, desc=f"replay {policy.name}", unit="dialog", disable=not progress)
+    for lo in range(0, e, batch_size):
+        hi = min(e, lo + batch_size)
+        core = BatchedDialogs(world, hi - lo, episode)
+        obs, infos = core.reset(seeds=list(range(lo, hi)),
+                                options=[{"dialog": k} for k in range(lo, hi)])
+        policy.begin(core)
+        ranks[lo:hi, 0] = core.rank
+        infos_: list[dict | None] = list(infos)
+        for turn in range(1, rec.max_turns + 1):
+            obs, _, _, _, infos_ = core.step(policy.act(obs, infos_, core))
+            ranks[lo:hi, turn] = core.rank
+            if core.done.all():
+                ranks[lo:hi, turn + 1:] = core.rank[:, None]
+                break
+        bar.update(hi - lo)
+    bar.close()
+    return {"ranks": ranks, "final": ranks[np.arange(e), rec.turns]}

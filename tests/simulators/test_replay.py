@@ -141,3 +141,24 @@ def test_a_learner_trains_on_recorded_dialogs(small_world, tmp_path):
                                                       checkpoint_every=1))],
           tmp_path, progress=False)
     assert sum(not torch.equal(a, b) for a, b in zip(before, agent.parameters())) > 0
+
+
+def test_run_replay_ranks_the_final_query_like_a_direct_computation(small_world, recorded):
+    """The anchor agent's last query is the last reference's own vector: its final rank is
+    the target's rank among all items but the shown references, computed here directly."""
+    from agents.reference import AnchorAgent
+    from dialog_env.evaluation import run_replay
+
+    sub = recorded.subset(np.arange(60))
+    out = run_replay(replay_world(small_world, sub), AnchorAgent(), batch_size=16,
+                     progress=False)
+    items = small_world.db.items
+    for k in range(len(sub)):
+        t = sub.turns[k]
+        scores = items @ items[sub.references[k, t - 1]]
+        shown = set(sub.references[k, :t].tolist())
+        better = [i for i in np.flatnonzero(scores > scores[sub.targets[k]]) if i not in shown]
+        assert out["final"][k] == len(better)
+        assert (out["ranks"][k, t:] == out["final"][k]).all()
+    with pytest.raises(ValueError, match="needs a world with a replay shopper"):
+        run_replay(small_world, AnchorAgent())
