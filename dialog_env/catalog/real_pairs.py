@@ -114,6 +114,13 @@ def read_fashioniq_pairs(root: str | Path, categories=FIQ_CATEGORIES,
 def read_fashioniq_split(root: str | Path, category: str, split: str) -> list[str]:
     """The ASINs of `image_splits/split.<category>.<split>.json` (duplicates removed, first
     occurrence kept)."""
+    return read_image_split(root, category, split)[0]
+
+
+def read_image_split(root: str | Path, category: str, split: str) -> tuple[list[str], int]:
+    """The ASINs of `image_splits/split.<category>.<split>.json`, duplicates removed (first
+    occurrence kept), and how many duplicate entries were removed (Multi-turn FashionIQ's
+    split lists repeat ASINs)."""
     path = subfolder(Path(root), "image_splits") / f"split.{category}.{split}.json"
     data = _read_json(path)
     if not isinstance(data, list):
@@ -121,7 +128,8 @@ def read_fashioniq_split(root: str | Path, category: str, split: str) -> list[st
     for k, asin in enumerate(data):
         if not isinstance(asin, str) or not asin.strip():
             raise ValueError(f"{path}: entry {k} must be a non-empty ASIN string, got {asin!r}")
-    return list(dict.fromkeys(a.strip() for a in data))
+    asins = list(dict.fromkeys(a.strip() for a in data))
+    return asins, len(data) - len(asins)
 
 
 def read_shoes_pairs(root: str | Path) -> list[Pair]:
@@ -246,7 +254,8 @@ def read_attribute_tags(path: str | Path) -> dict[str, dict[str, tuple[str, ...]
     """Fashion IQ `asin2attr.{cat}.{split}.json` (and Multi-turn FashionIQ's
     `asin2attr.{cat}.{split}.new.json`): ASIN -> attribute type -> tags. Each ASIN maps to 6
     lists (category, texture, fabric, shape, part, style; the first is skipped) or to that
-    block repeated (12, 18 lists: the blocks are merged); empty tags are dropped."""
+    block repeated (12, 18 lists: the blocks are merged); tags are stripped and lower-cased
+    ("Polyester" is "polyester"), empty ones dropped."""
     path = Path(path)
     data = _read_json(path)
     if not isinstance(data, dict):
@@ -261,9 +270,27 @@ def read_attribute_tags(path: str | Path) -> dict[str, dict[str, tuple[str, ...]
         tags: dict[str, list[str]] = {t: [] for t in ATTRIBUTE_TYPES}
         for block in range(0, len(lists), 6):
             for t, values in zip(ATTRIBUTE_TYPES, lists[block + 1:block + 6]):
-                tags[t] += [v.strip() for v in values if v.strip() and v.strip() not in tags[t]]
+                for v in values:
+                    v = v.strip().lower()
+                    if v and v not in tags[t]:
+                        tags[t].append(v)
         out[asin] = {t: tuple(v) for t, v in tags.items()}
     return out
+
+
+ATTRIBUTE_FOLDERS = ("", "attributes", "attr")
+
+
+def find_attribute_file(root: str | Path, category: str, split: str) -> Path | None:
+    """The tag file of a category and split: `asin2attr.<cat>.<split>.json` (Fashion IQ) or
+    `asin2attr.<cat>.<split>.new.json` (Multi-turn FashionIQ) in `root`, `root/attributes`
+    or `root/attr`; None when there is none."""
+    for folder in ATTRIBUTE_FOLDERS:
+        for suffix in ("json", "new.json"):
+            path = Path(root) / folder / f"asin2attr.{category}.{split}.{suffix}"
+            if path.is_file():
+                return path
+    return None
 
 
 IMAGE_LAYOUTS = ("images/{cat}/{id}", "images/{id}", "img/{cat}/{id}", "resized_images/{id}",

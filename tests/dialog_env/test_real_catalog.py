@@ -90,3 +90,73 @@ def test_shoes_catalog_and_pairs(tmp_path):
 def test_no_image_splits_at_all_is_a_clear_error(tmp_path):
     with pytest.raises(FileNotFoundError, match="no Fashion IQ image-split files"):
         load_fashioniq(tmp_path)
+
+
+def test_images_optional_keeps_items_without_images(tmp_path):
+    fixture(tmp_path)
+    with pytest.warns(UserWarning, match=r"1 of 7 images missing .*kept without images"):
+        cat, pairs = load_fashioniq(tmp_path, image_size=8, categories=("dress", "shirt"),
+                                   images="optional")
+    assert list(cat.item_ids) == ["D1", "D2", "D3", "D4", "GONE", "S1", "S2"]
+    assert cat.meta["missing_images"] == 1 and cat.meta["images"] == "optional"
+    assert [(p.reference, p.target, p.split) for p in pairs] == [
+        (1, 0, "train"), (4, 2, "val"), (3, -1, "test"), (5, 5, "train")]
+    assert cat.images(np.array([0, 5])).shape == (2, 8, 8, 3)
+    with pytest.raises(FileNotFoundError, match=r"item 4 \(GONE\) has no image file under "
+                                                r".*images='optional'"):
+        cat.images(np.array([3, 4]))
+    with pytest.raises(ValueError, match=r"images must be one of \('required', 'optional'\)"):
+        load_fashioniq(tmp_path, images="maybe")
+
+
+def test_tag_vocabulary_is_not_the_synthetic_schema(tmp_path):
+    fixture(tmp_path, with_missing=False)
+    cat, _ = load_fashioniq(tmp_path, image_size=8, categories=("dress", "shirt"))
+    assert set(cat.vocab.slots) == {"texture-tags", "fabric-tags", "style-tags"}
+    assert cat.ordinal_names == () and cat.ordinal.shape == (6, 0)
+    assert cat.meta["cache_dir"] and cat.meta["content_hash"]
+
+
+def _independent_counts(data):
+    """Items per split and category, and pairs per split, counted from the files with
+    plain json (an item is counted under the first category and split listing it)."""
+    fiq, seen, items = data / "fashioniq", set(), {}
+    for cat in ("dress", "shirt", "toptee"):
+        for split in ("train", "val", "test"):
+            asins = json.loads((fiq / "image_splits" / f"split.{cat}.{split}.json").read_text())
+            new = [a for a in dict.fromkeys(asins) if a not in seen]
+            seen.update(new)
+            items.setdefault(split, {})[cat] = len(new)
+    pairs = {s: sum(len(json.loads((fiq / "captions" / f"cap.{c}.{s}.json").read_text()))
+                    for c in ("dress", "shirt", "toptee")) for s in ("train", "val", "test")}
+    shoes = data / "shoes"
+    train = set((shoes / "train_im_names.txt").read_text().split())
+    evals = set((shoes / "eval_im_names.txt").read_text().split())
+    kept = [e for e in json.loads((shoes / "relative_captions_shoes.json").read_text())
+            if e["ImageName"] in train | evals]
+    names = {n for e in kept for n in (e["ImageName"], e["ReferenceImageName"])}
+    shoe_pairs = {"train": sum(e["ImageName"] in train for e in kept)}
+    shoe_pairs["eval"] = len(kept) - shoe_pairs["train"]
+    shoe_items = {"train": len(names & train), "test": len(names - train)}
+    return items, pairs, len(seen), shoe_items, shoe_pairs, len(names)
+
+
+def test_the_public_files_load_without_images(shared_data):
+    from dialog_env.catalog.real import load_shoes, summary
+
+    items, pairs, n_items, shoe_items, shoe_pairs, n_shoes = _independent_counts(shared_data)
+    with pytest.warns(UserWarning) as seen:
+        cat, got = load_fashioniq(shared_data / "fashioniq", images="optional")
+    said = " ".join(str(w.message) for w in seen)
+    assert f"{n_items} of {n_items} images missing" in said and "two categories" in said
+    found = summary(cat, got)
+    assert found["items"] == n_items and found["missing_images"] == n_items
+    assert found["items_per_split"] == items and found["pairs"] == pairs
+    with pytest.warns(UserWarning, match=f"{n_shoes} of {n_shoes} images missing"):
+        cat, got = load_shoes(shared_data / "shoes", images="optional")
+    found = summary(cat, got)
+    assert found["items"] == n_shoes and found["pairs"] == shoe_pairs
+    assert {s: sum(per.values()) for s, per in found["items_per_split"].items()} == shoe_items
+    with pytest.warns(UserWarning, match="left out"):
+        cat, got = load_shoes(shared_data / "shoes")  # images required: nothing is left
+    assert len(cat) == 0 and got == []
