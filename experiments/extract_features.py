@@ -3,25 +3,26 @@
     python -m experiments.extract_features --dataset fashioniq --root data/fashioniq \
         --encoder clip --model models/clip-vit-base-patch32
 
-Builds the dataset's catalog (`dialog_env.catalog.real`: Fashion IQ, Shoes; for
-`multiturn-fashioniq` the Fashion IQ images and image splits it shares), encodes every item
-image with the encoder (CLIP from a local transformers directory; nothing is downloaded)
-and writes `features-<key>.npy` with its checksum into the catalog's cache folder
-(`$FASHION_DIALOG_CACHE/<catalog name>-<hash of its item ids>/`), where later runs load
-it. Images missing on disk are reported and their items left out.
+Builds the dataset's catalog (`dialog_env.catalog.datasets.load_dataset`: Fashion IQ,
+Shoes, Multi-turn FashionIQ, and Multi-turn Shoes, our construction over the Shoes
+images), prints what it found (items per split and category, pairs or dialogs per split,
+missing images), encodes every item image with the encoder (CLIP from a local
+transformers directory; nothing is downloaded) and writes `features-<key>.npy` with its
+checksum into the catalog's cache folder (`$FASHION_DIALOG_CACHE/<catalog name>-<digest>/`),
+where later runs, and `gym.make("FashionDialog-v0", dataset=..., root=...,
+perception="clip", clip_model=..., image_size=...)` with the same image size, load it.
+Images missing on disk are reported and their items left out.
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import tyro
 
-from dialog_env.cache import cache_root
+from dialog_env.catalog.datasets import DATASETS
 
-DATASETS = ("fashioniq", "shoes", "multiturn-fashioniq")
 ENCODERS = ("clip",)
 
 
@@ -30,7 +31,7 @@ class Args:
     """Encode a dataset's images into the feature cache."""
 
     dataset: str
-    """fashioniq, shoes or multiturn-fashioniq."""
+    """fashioniq, shoes, multiturn-fashioniq or multiturn-shoes."""
     root: Path
     """The dataset's folder (as published: captions/, image_splits/, images/ ...)."""
     model: Path
@@ -40,8 +41,11 @@ class Args:
     image_size: int = 224
     """Images are read at this size (the encoder resizes again to its own)."""
     device: str = "cpu"
+    """torch device of the encoder (cpu, cuda)."""
     batch: int = 64
+    """Images encoded at once."""
     quiet: bool = False
+    """No progress bars (what was found is printed all the same)."""
 
 
 def check_args(args: Args) -> None:
@@ -54,15 +58,15 @@ def check_args(args: Args) -> None:
 
 
 def load_catalog(dataset: str, root: Path, image_size: int):
-    from dialog_env.catalog.real import load_fashioniq, load_shoes
+    """The dataset's catalog, after printing what was found."""
+    from dialog_env.catalog.datasets import load_dataset
+    from dialog_env.catalog.real import describe, summary
 
-    if dataset == "shoes":
-        catalog, _ = load_shoes(root, image_size)
-    else:
-        catalog, _ = load_fashioniq(root, image_size)
-    digest = hashlib.sha256("\n".join(catalog.item_ids).encode()).hexdigest()
-    catalog.meta["content_hash"] = digest
-    catalog.meta["cache_dir"] = str(cache_root() / f"{catalog.name}-{digest[:12]}")
+    catalog, records, kind = load_dataset(dataset, root, image_size)
+    print(describe(summary(catalog, records, kind)), flush=True)
+    if len(catalog) == 0:
+        raise SystemExit(f"{dataset} under {root}: no item has its image on disk; nothing to "
+                         f"encode (see dialog_env.catalog.real_pairs.IMAGE_LAYOUTS)")
     return catalog
 
 

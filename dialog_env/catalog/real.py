@@ -104,8 +104,8 @@ class Gallery:
     splits: list[int] = field(default_factory=list)
     where: dict[str, int] = field(default_factory=dict)
     duplicates: int = 0  # entries listed again within one split file
-    overlap: dict[str, int] = field(default_factory=dict)  # "train/val": ASINs in both
-    cross_category: int = 0  # ASINs listed under two categories
+    overlap: dict[str, int] = field(default_factory=dict)  # "train/val": val entries in train
+    cross_category: int = 0  # entries already listed under another category
 
     def add(self, asin: str, category: int, split: str) -> None:
         """Add an item, or count where an ASIN already seen is listed again."""
@@ -140,10 +140,11 @@ def read_gallery(root: Path, categories, splits, source: str) -> Gallery:
     said = []
     if g.duplicates:
         said.append(f"{g.duplicates} duplicate entries within split files")
-    said += [f"{n} ASINs in both {k.replace('/', ' and ')} (kept as {k.split('/')[0]})"
-             for k, n in g.overlap.items()]
+    said += [f"{n} {k.split('/')[1]} entries already listed in {k.split('/')[0]} (kept as "
+             f"{k.split('/')[0]} items)" for k, n in g.overlap.items()]
     if g.cross_category:
-        said.append(f"{g.cross_category} ASINs under two categories (kept under the first)")
+        said.append(f"{g.cross_category} entries already listed under another category "
+                    f"(kept under the first)")
     if said:
         warnings.warn(f"{source} under {root}: the image splits list {'; '.join(said)}; each "
                       f"item is kept once ({len(g.ids)} items)", stacklevel=3)
@@ -330,5 +331,5 @@ def describe(found: dict) -> str:
     if found.get("duplicates") or found.get("overlap") or found.get("cross_category"):
         lines.append(f"  image splits: {found.get('duplicates', 0)} duplicate entries, "
                      f"overlap {found.get('overlap', {})}, "
-                     f"{found.get('cross_category', 0)} ASINs in two categories")
+                     f"{found.get('cross_category', 0)} entries under a second category")
     return "\n".join(lines)

@@ -89,3 +89,31 @@ def test_extract_features_script_writes_the_cache(tiny_clip, tmp_path, monkeypat
         main(Args(dataset="imagenet", root=tmp_path, model=tiny_clip))
     with pytest.raises(SystemExit, match="is not a directory"):
         main(Args(dataset="shoes", root=tmp_path / "nowhere", model=tiny_clip))
+
+
+@pytest.mark.parametrize("dataset", ["multiturn-shoes", "multiturn-fashioniq"])
+def test_extract_features_of_the_multiturn_datasets(dataset, tiny_clip, tmp_path, monkeypatch,
+                                                    capsys):
+    from experiments.extract_features import Args, main
+    from tests.dialog_env.test_multiturn_catalog import multiturn_fixture
+    from tests.dialog_env.test_real_catalog import shoes_fixture
+
+    monkeypatch.setenv("FASHION_DIALOG_CACHE", str(tmp_path / "cache"))
+    root = tmp_path / "data"
+    root.mkdir()
+    if dataset == "multiturn-shoes":
+        shoes_fixture(root, chain=True)
+    else:
+        multiturn_fixture(root)
+    with pytest.warns(UserWarning):  # a missing image / the split overlap
+        path = main(Args(dataset=dataset, root=root, model=tiny_clip, image_size=16,
+                         quiet=True))
+    said = capsys.readouterr().out
+    if dataset == "multiturn-shoes":
+        assert "5 items" in said and "1 images missing" in said
+        assert "items train: 3 (clogs 1, pumps 2)" in said and "dialogs train: 1" in said
+        assert np.load(path).shape == (5, 8)
+    else:
+        assert "6 items" in said and "dialogs train: 1" in said and "dialogs val: 2" in said
+        assert "1 duplicate entries" in said and np.load(path).shape == (6, 8)
+    assert said.index("items") < said.index("features (")  # found, then encoded

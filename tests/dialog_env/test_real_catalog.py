@@ -61,22 +61,30 @@ def test_unreadable_image_is_named(tmp_path):
         cat.images(np.array([1]))
 
 
-def test_shoes_catalog_and_pairs(tmp_path):
-    from dialog_env.catalog.real import load_shoes
-
+def shoes_fixture(root, chain: bool = False):
+    """Shoes files in the published layout; pumps_9 has no image. `chain`: one more train
+    pair (pumps_4 -> pumps_5) that continues pumps_3 -> pumps_4."""
     pairs = [("img_womens_clogs_2.jpg", "img_womens_clogs_1.jpg", "is darker"),
              ("img_womens_pumps_4.jpg", "img_womens_pumps_3.jpg", "is taller"),
              ("img_womens_pumps_9.jpg", "img_womens_pumps_4.jpg", "has a strap")]
-    (tmp_path / "relative_captions_shoes.json").write_text(json.dumps([
+    pairs += [("img_womens_pumps_5.jpg", "img_womens_pumps_4.jpg", "has a buckle")] * chain
+    (root / "relative_captions_shoes.json").write_text(json.dumps([
         {"ImageName": t, "ReferenceImageName": r, "RelativeCaption": c} for t, r, c in pairs]))
-    (tmp_path / "train_im_names.txt").write_text("img_womens_clogs_2.jpg\nimg_womens_pumps_4.jpg\n")
-    (tmp_path / "eval_im_names.txt").write_text("img_womens_pumps_9.jpg\n")
+    (root / "train_im_names.txt").write_text("img_womens_clogs_2.jpg\nimg_womens_pumps_4.jpg\n"
+                                             + "img_womens_pumps_5.jpg\n" * chain)
+    (root / "eval_im_names.txt").write_text("img_womens_pumps_9.jpg\n")
     for name in ("img_womens_clogs_1.jpg", "img_womens_clogs_2.jpg", "img_womens_pumps_3.jpg",
-                 "img_womens_pumps_4.jpg"):  # pumps_9 is missing
+                 "img_womens_pumps_4.jpg") + ("img_womens_pumps_5.jpg",) * chain:
         cat = name.split("_")[2]
-        folder = tmp_path / "attributedata" / f"womens_{cat}" / "0"
+        folder = root / "attributedata" / f"womens_{cat}" / "0"
         folder.mkdir(parents=True, exist_ok=True)
         Image.new("RGB", (20, 20), (200, 10, 10)).save(folder / name)
+
+
+def test_shoes_catalog_and_pairs(tmp_path):
+    from dialog_env.catalog.real import load_shoes
+
+    shoes_fixture(tmp_path)
     with pytest.warns(UserWarning, match="1 of 5 images missing"):
         cat, got = load_shoes(tmp_path, image_size=8)
     assert cat.categories == ("clogs", "pumps") and len(cat) == 4
@@ -148,7 +156,7 @@ def test_the_public_files_load_without_images(shared_data):
     with pytest.warns(UserWarning) as seen:
         cat, got = load_fashioniq(shared_data / "fashioniq", images="optional")
     said = " ".join(str(w.message) for w in seen)
-    assert f"{n_items} of {n_items} images missing" in said and "two categories" in said
+    assert f"{n_items} of {n_items} images missing" in said and "another category" in said
     found = summary(cat, got)
     assert found["items"] == n_items and found["missing_images"] == n_items
     assert found["items_per_split"] == items and found["pairs"] == pairs
