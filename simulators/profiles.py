@@ -1,8 +1,10 @@
 """Per-item slot values read from a multi-hot attribute matrix.
 
 The shopper is *attribute-aware*: it describes differences between the target's and the
-shown item's attributes. Those attributes are the catalog's ground truth by default, or an
-attribute predictor's outputs (scores in [0, 1] or booleans) when given.
+shown item's attributes, read by the embedded schema's slots or, for a real catalog, by
+its tag slots (`simulators.tags.schema_slots`). Those attributes are the catalog's ground
+truth by default, or an attribute predictor's outputs (scores in [0, 1] or booleans) when
+given.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import dataclasses
 import numpy as np
 
 from dialog_env.catalog.catalog import Catalog
-from dialog_env.catalog.schema import SLOTS
+from simulators.tags import schema_slots
 
 
 class AttributeProfiles:
@@ -35,8 +37,9 @@ class AttributeProfiles:
         self.vocab = vocab
         self.category = catalog.category
         self.categories = catalog.categories
-        self.single_slots = tuple(s for s in SLOTS if not s.multi)
-        self.multi_slots = tuple(s for s in SLOTS if s.multi)
+        slots = schema_slots(catalog)  # the embedded schema's, or a tag catalog's
+        self.single_slots = tuple(s for s in slots if not s.multi)
+        self.multi_slots = tuple(s for s in slots if s.multi)
         n = len(catalog)
         self.single = np.full((n, len(self.single_slots)), -1, dtype=np.int32)
         self.level = np.full((n, len(self.single_slots)), -1, dtype=np.int8)
@@ -52,7 +55,8 @@ class AttributeProfiles:
                 self.single[rows[ok], k] = cols[best[ok]]
                 if slot.ordinal:
                     self.level[rows[ok], k] = best[ok]
-        multi_cols = np.concatenate([vocab.indices_of_slot(s.name) for s in self.multi_slots])
+        multi_cols = np.concatenate([vocab.indices_of_slot(s.name) for s in self.multi_slots]
+                                    + [np.zeros(0, np.int64)])
         self.multi = np.zeros(a.shape, dtype=bool)
         self.multi[:, multi_cols] = scores[:, multi_cols] >= threshold
         self.slot_index = {s.name: k for k, s in enumerate(self.single_slots)}

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from dialog_env.catalog.schema import SLOT_BY_NAME
+from dialog_env.catalog.schema import Slot
 from simulators.base import Feedback, Mention
 from simulators.template.layout import FOUND, IRRELEVANT, SAME
 
@@ -20,7 +20,7 @@ class MentionTable:
     that are not item kinds (`noun`), noise excluded."""
 
     def __init__(self, values: Sequence[str], types: Sequence[str], slots: Sequence[str],
-                 categories: Sequence[str], single_slots: Sequence[str], noun: np.ndarray):
+                 categories: Sequence[str], single_slots: Sequence[Slot], noun: np.ndarray):
         self.n_values = len(values)
         self.is_ = [Mention(t, s, v, "is") for v, t, s in zip(values, types, slots)]
         self.not_ = [Mention(t, s, v, "not") for v, t, s in zip(values, types, slots)]
@@ -32,7 +32,7 @@ class MentionTable:
         self.category = [Mention("category", "category", c, "is") for c in categories]
         self.canned = {FOUND: ((Mention("target", "target", "target", "found"),), "found"),
                        SAME: ((), "same"), IRRELEVANT: ((), "irrelevant")}
-        self._single = [(SLOT_BY_NAME[s].type, s) for s in single_slots]
+        self._single = [(s.type, s.name) for s in single_slots]
         self._compared: dict[tuple[int, bool, int], Mention] = {}
 
     def compared(self, slot: int, more: bool, shown_level: int) -> Mention:

@@ -24,6 +24,7 @@ from dialog_env.catalog.catalog import Catalog
 from simulators.base import Feedback, check_turns, draw_uniforms, token_matrix
 from simulators.lexicon import make_lexicon
 from simulators.profiles import AttributeProfiles
+from simulators.tags import tag_lexicon, tag_vocabulary
 from simulators.template.assemble import TokenAssembler
 from simulators.template.columns import DifferenceColumns
 from simulators.template.compose import CaptionBuilder
@@ -34,7 +35,7 @@ from simulators.template.phrases import PhraseTable
 from simulators.template.plan import plan_rows
 from simulators.template.plan_array import plan_array
 from simulators.template.rules import CaptionRules
-from simulators.vocab import PAD, Vocabulary, default_vocabulary
+from simulators.vocab import PAD, Vocabulary
 
 Requests = tuple[np.ndarray, np.ndarray, np.ndarray]  # caption rows, values, codes
 
@@ -47,10 +48,15 @@ class TemplateShopper:
     def __init__(self, catalog: Catalog, config: TemplateConfig | None = None,
                  attributes: np.ndarray | None = None, vocabulary: Vocabulary | None = None):
         self.config = cfg = config or TemplateConfig()
-        self.profiles = p = AttributeProfiles(catalog, attributes)
-        self.vocab = vocabulary or default_vocabulary()
-        lexicon = make_lexicon(cfg.lexicon)
         v = catalog.vocab
+        if len(v) == 0:
+            raise ValueError(f"the template shopper describes attribute differences, and "
+                             f"catalog {catalog.name!r} has no attribute values (Shoes has no "
+                             f"attribute tags); use a catalog with tags (Fashion IQ, "
+                             f"Multi-turn FashionIQ with their asin2attr files)")
+        self.profiles = p = AttributeProfiles(catalog, attributes)
+        self.vocab = vocabulary or tag_vocabulary(catalog)
+        lexicon = tag_lexicon(make_lexicon(cfg.lexicon), catalog)
         missing = [n for n in v.names if n not in lexicon.values]
         if missing:
             raise ValueError(f"lexicon {cfg.lexicon!r} has no phrases for attribute values "
@@ -59,7 +65,7 @@ class TemplateShopper:
         self.rules = CaptionRules(cfg)
         self.phrases = PhraseTable(lexicon, v.names, v.slots, p.categories, singles, self.vocab)
         self.columns = DifferenceColumns(p, cfg, self.phrases.noun)
-        self.mentions = MentionTable(v.names, v.types, v.slots, p.categories, singles,
+        self.mentions = MentionTable(v.names, v.types, v.slots, p.categories, p.single_slots,
                                      self.phrases.noun)
         tone = self.columns.tone
         self.builder = CaptionBuilder(self.phrases.scalars(), self.mentions, self.rules,
