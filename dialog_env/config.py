@@ -18,36 +18,69 @@ shopper); `episode` and `reward` define the dialogs run in it.
 from __future__ import annotations
 
 import dataclasses
+import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from dialog_env.catalog.datasets import DATASETS
+from dialog_env.catalog.real import IMAGE_MODES
 from dialog_env.catalog.render import MAX_IMAGE_SIZE
 from dialog_env.catalog.schema import SPLITS
 from dialog_env.checks import as_bool, as_int, as_real, one_of
 from dialog_env.database import INDEX_KINDS, METRICS
 from dialog_env.features.attrnet import AttrNetConfig
+from dialog_env.item_space import PERCEPTIONS
 from dialog_env.rewards import RewardConfig
 from simulators.registry import ShopperConfig, with_template
+
+CATALOGS = ("synthetic", *DATASETS)
 
 
 @dataclass(frozen=True)
 class CatalogConfig:
-    """The embedded synthetic catalog."""
+    """The catalog: the embedded synthetic one (default) or a public dataset on disk."""
 
     n_items: int = 10_000
-    """Number of catalog items."""
+    """Number of catalog items (synthetic catalog)."""
     seed: int = 0
-    """Catalog seed (which items are generated)."""
+    """Catalog seed: which items are generated (synthetic catalog)."""
     image_size: int = 64
-    """Rendered image size in pixels (8..224)."""
+    """Image size in pixels (8..224): rendered (synthetic) or read from disk and resized
+    (datasets; features are cached per image size, so use the size given to
+    experiments/extract_features.py to load its cache)."""
+    dataset: str = "synthetic"
+    """synthetic (embedded), or a public dataset under `root`: fashioniq, shoes,
+    multiturn-fashioniq or multiturn-shoes (the Shoes catalog); see
+    dialog_env.catalog.datasets."""
+    root: str | None = None
+    """The dataset's folder, as published (datasets only)."""
+    images: str = "required"
+    """Dataset items whose image is missing: required (left out, reported) or optional
+    (kept, reported; only cached features can then describe them)."""
 
     def __post_init__(self) -> None:
         _set(self, "n_items", as_int(self.n_items, "n_items", lo=1))
         _set(self, "seed", as_int(self.seed, "catalog_seed", lo=0))
         _set(self, "image_size", as_int(self.image_size, "image_size", 8, MAX_IMAGE_SIZE))
-
-
-PERCEPTIONS = ("attrnet", "ground_truth", "pixels")
+        one_of(self.dataset, "dataset", CATALOGS)
+        one_of(self.images, "images", IMAGE_MODES)
+        if self.dataset == "synthetic":
+            if self.root is not None:
+                raise ValueError(f"root={self.root!r} applies to a dataset on disk; the "
+                                 f"synthetic catalog has none (set dataset= to one of "
+                                 f"{DATASETS})")
+            return
+        if self.root is None:
+            raise ValueError(f"dataset={self.dataset!r} needs root=: the folder holding the "
+                             f"dataset's files as published")
+        if not isinstance(self.root, (str, os.PathLike)):
+            raise TypeError(f"root must be a path, got {type(self.root).__name__} "
+                            f"{self.root!r}")
+        if not Path(self.root).is_dir():
+            raise ValueError(f"root={str(self.root)!r} (dataset {self.dataset!r}) is not a "
+                             f"directory")
+        _set(self, "root", str(Path(self.root).resolve()))
 
 
 @dataclass(frozen=True)
@@ -60,16 +93,31 @@ class ItemSpaceConfig:
     its image embedding `x` (L2-normalised), attributes its predicted probabilities
     `phi(x)`; the agent never sees ground truth. ground_truth: PCA pixel features and the
     catalog's true attributes (perfect perception). pixels: PCA pixel features only, no
-    attributes (the attribute half is zero)."""
+    attributes (the attribute half is zero). clip: CLIP image embeddings from
+    `clip_model`, no attributes (see dialog_env.item_space)."""
     visual_dim: int = 128
     """Dimension of the PCA pixel features (ground_truth and pixels perception)."""
     attribute_weight: float = 1.0
     """Weight w of the attribute half of the item vectors (0: visual features only)."""
     attrnet: AttrNetConfig = field(default_factory=AttrNetConfig)
     """The attribute network (attrnet perception): trained once per catalog, cached."""
+    clip_model: str | None = None
+    """clip perception: a local CLIP model directory (written by save_pretrained; nothing
+    is downloaded)."""
 
     def __post_init__(self) -> None:
         one_of(self.perception, "perception", PERCEPTIONS)
+        if self.perception == "clip":
+            if self.clip_model is None:
+                raise ValueError("perception='clip' needs clip_model=: a local CLIP model "
+                                 "directory (written by save_pretrained)")
+            if not (Path(self.clip_model) / "config.json").is_file():
+                raise ValueError(f"clip_model={str(self.clip_model)!r} is not a CLIP model "
+                                 f"directory (no config.json; nothing is downloaded)")
+            _set(self, "clip_model", str(Path(self.clip_model).resolve()))
+        elif self.clip_model is not None:
+            raise ValueError(f"clip_model={self.clip_model!r} applies to perception 'clip', "
+                             f"not {self.perception!r}")
         _set(self, "visual_dim", as_int(self.visual_dim, "visual_dim", lo=1))
         _set(self, "attribute_weight", as_real(self.attribute_weight, "attribute_weight",
                                                lo=0.0))
@@ -170,8 +218,10 @@ def to_plain(x: Any) -> Any:
 # Flat keyword names accepted by `gym.make` / `env_config`, and where each one lives.
 FLAT_NAMES: dict[str, tuple[str, str]] = {
     "n_items": ("catalog", "n_items"), "catalog_seed": ("catalog", "seed"),
-    "image_size": ("catalog", "image_size"),
+    "image_size": ("catalog", "image_size"), "dataset": ("catalog", "dataset"),
+    "root": ("catalog", "root"), "images": ("catalog", "images"),
     "perception": ("items", "perception"), "visual_dim": ("items", "visual_dim"),
+    "clip_model": ("items", "clip_model"),
     "attribute_weight": ("items", "attribute_weight"),
     "metric": ("database", "metric"), "index": ("database", "index"),
     "split": ("episode", "split"), "max_turns": ("episode", "max_turns"),

@@ -65,8 +65,8 @@ def _space_and_db(catalog: Catalog, config: EnvConfig, progress: bool
     """The item space and database of `config` over `catalog` (saying, with `progress`,
     when features are computed or AttrNet trained rather than loaded from the cache)."""
     it = config.items
-    path = feature_cache_path(catalog, perception_extractor(catalog, it.perception,
-                                                            it.visual_dim, it.attrnet))
+    path = feature_cache_path(catalog, perception_extractor(
+        catalog, it.perception, it.visual_dim, it.attrnet, clip_model=it.clip_model))
     if progress and path is not None and not path.exists():
         if it.perception == "attrnet":
             weights = weights_path(catalog, it.attrnet)
@@ -75,9 +75,10 @@ def _space_and_db(catalog: Catalog, config: EnvConfig, progress: bool
                 f"(once per catalog) and ")
             _say(f"{train}computing its features of {len(catalog)} items into {path}")
         else:
-            _say(f"computing the pixel features of {len(catalog)} items into {path}")
+            kind = "CLIP" if it.perception == "clip" else "pixel"
+            _say(f"computing the {kind} features of {len(catalog)} items into {path}")
     space = build_item_space(catalog, it.perception, it.visual_dim, it.attribute_weight,
-                             it.attrnet, progress=progress)
+                             it.attrnet, progress=progress, clip_model=it.clip_model)
     return space, RetrievalDB(space.matrix, metric=config.database.metric,
                               index=config.database.index)
 
@@ -105,6 +106,8 @@ def _say(message: str) -> None:
 
 
 def _catalog(c, progress: bool) -> Catalog:
+    if c.dataset != "synthetic":
+        return _dataset_catalog(c, progress)
     folder = catalog_dir(SyntheticConfig(n_items=c.n_items, seed=c.seed))
     images = c.n_items * c.image_size ** 2 * 3 <= MAX_IMAGE_CACHE_BYTES
     if progress and not ((folder / "items.npz").exists() and (
@@ -114,10 +117,26 @@ def _catalog(c, progress: bool) -> Catalog:
     return load_synthetic(c.n_items, c.seed, c.image_size, progress=progress)
 
 
+def _dataset_catalog(c, progress: bool) -> Catalog:
+    """The catalog of a public dataset on disk (`c.dataset` under `c.root`)."""
+    from dialog_env.catalog.datasets import load_dataset
+
+    if progress:
+        _say(f"loading the {c.dataset} catalog from {c.root} ({c.image_size}px images, "
+             f"images={c.images})")
+    catalog, _, _ = load_dataset(c.dataset, c.root, c.image_size, c.images)
+    if len(catalog) == 0:
+        raise ValueError(f"dataset {c.dataset!r} under {c.root}: no item has its image on "
+                         f"disk (layouts: dialog_env.catalog.real_pairs.IMAGE_LAYOUTS); "
+                         f"images='optional' keeps them, for features already cached")
+    return catalog
+
+
 def make_world(config: EnvConfig | None = None, shopper: Shopper | None = None,
                progress: bool = True) -> DialogWorld:
-    """The world of the embedded synthetic catalog for `config` (its parts cached per
-    process), with `shopper` when given, else the registered one `config.shopper`.
+    """The world of the catalog of `config` (the embedded synthetic one, or a dataset on
+    disk: `config.catalog.dataset` under `root`; its parts cached per process by their
+    settings), with `shopper` when given, else the registered one `config.shopper`.
     `progress`: say what is built (a line on stderr and progress bars) when something is
     not in the disk cache yet."""
     config = config or EnvConfig()

@@ -39,15 +39,25 @@ def _tensor(out):
     raise TypeError(f"unexpected CLIP feature output {type(out).__name__}")
 
 
+def read_config(path: Path) -> dict:
+    """The `config.json` of a local CLIP model directory (a clear error when missing)."""
+    if not (path / "config.json").is_file():
+        raise FileNotFoundError(f"CLIP model directory {path} has no config.json: give a "
+                                f"directory written by save_pretrained (nothing is "
+                                f"downloaded)")
+    return json.loads((path / "config.json").read_text())
+
+
+def config_digest(config: dict) -> str:
+    return hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()
+
+
 class CLIPEncoder:
     """A CLIP model and tokenizer from `model_dir` (see the module docstring)."""
 
     def __init__(self, model_dir: str | Path, device: str = "cpu", batch: int = 64):
         path = Path(model_dir)
-        if not (path / "config.json").is_file():
-            raise FileNotFoundError(f"CLIP model directory {path} has no config.json: give a "
-                                    f"directory written by save_pretrained (nothing is "
-                                    f"downloaded)")
+        config = read_config(path)
         import torch
         from transformers import AutoTokenizer, CLIPModel
 
@@ -58,8 +68,7 @@ class CLIPEncoder:
         self.tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
         self.image_size = int(self.model.config.vision_config.image_size)
         self.dim = int(self.model.config.projection_dim)
-        config = json.loads((path / "config.json").read_text())
-        self.digest = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()
+        self.digest = config_digest(config)
 
     def pixels(self, images: np.ndarray):
         """`(n, H, W, 3)` uint8 -> `(n, 3, S, S)` float tensor, CLIP-normalised."""
@@ -117,19 +126,31 @@ class CLIPEncoder:
 
 class CLIPFeatures:
     """A `FeatureExtractor`: CLIP image embeddings of catalog items (cached on disk by
-    `extract_features` under a key naming the model directory and its config)."""
+    `extract_features` under a key naming the model directory and its config). The model
+    is loaded only when features are computed: a cached key costs one read of
+    `config.json`."""
 
     name = "clip"
 
     def __init__(self, model_dir: str | Path, device: str = "cpu", batch: int = 64):
-        self.encoder = CLIPEncoder(model_dir, device, batch)
+        self.path, self.device, self.batch = Path(model_dir), device, batch
+        config = read_config(self.path)
+        self.digest = config_digest(config)
+        self._dim = int(config.get("projection_dim", 512))  # CLIPConfig's default
+        self._encoder: CLIPEncoder | None = None
+
+    @property
+    def encoder(self) -> CLIPEncoder:
+        if self._encoder is None:
+            self._encoder = CLIPEncoder(self.path, self.device, self.batch)
+        return self._encoder
 
     @property
     def dim(self) -> int:
-        return self.encoder.dim
+        return self._dim
 
     def key(self) -> str:
-        return f"clip-{self.encoder.path.name}-{self.encoder.digest[:12]}"
+        return f"clip-{self.path.name}-{self.digest[:12]}"
 
     def fit(self, catalog: Catalog) -> None:
         """Nothing to learn: CLIP is pretrained."""
