@@ -89,10 +89,15 @@ reward) and/or flat keywords that override it: `split="train"|"val"|"test"`,
 `max_turns=10`, `reward="rank_percentile_gain"` (or a callable), `success_bonus=1.0`,
 `exclude_shown=True`, `max_tokens=24`, `feedback_embedding=False` (needs the `text`
 extra), `metric="ip"|"cosine"`, `index="flat"`,
-`perception="attrnet"|"ground_truth"|"pixels"` (what the agent and the database see of an
-item: AttrNet's embedding and predicted attributes, the true attributes, or pixels only;
+`perception="attrnet"|"ground_truth"|"pixels"|"clip"` (what the agent and the database
+see of an item: AttrNet's embedding and predicted attributes, the true attributes, pixels
+only, or CLIP image embeddings with `clip_model=DIR`, a local model directory;
 `dialog_env.item_space`), `visual_dim=128`, `attribute_weight=1.0`, `n_items=10000`,
-`catalog_seed=0`, `image_size=64`; `info="numeric"|"full"|None`; `observation="dict"|"flat"`;
+`catalog_seed=0`, `image_size=64`; `dataset="synthetic"` (the embedded catalog) or a public
+dataset on disk, `"fashioniq"|"shoes"|"multiturn-fashioniq"|"multiturn-shoes"`, with
+`root=DIR` and `images="required"|"optional"` (`dialog_env.catalog.datasets`; its
+shopper is `shopper="template"`, speaking from the dataset's attribute tags);
+`info="numeric"|"full"|None`; `observation="dict"|"flat"`;
 `progress=True` (the first build of a catalog, its images and features says so on
 stderr, with progress bars; loading from the cache is silent); `shopper=` a registered
 shopper name (`"template"`), a `ShopperConfig` or any object keeping the shopper contract
