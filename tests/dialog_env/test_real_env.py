@@ -145,3 +145,17 @@ def test_a_catalog_without_any_image_is_a_clear_error(tmp_path, shared_data):
             pytest.raises(ValueError, match=r"dataset 'shoes' under .*: no item has its image"):
         gym.make("FashionDialog-v0", dataset="shoes", root=str(shared_data / "shoes"),
                  shopper="template")
+
+
+def test_the_vector_env_over_a_real_catalog(fiq_root, tiny_clip):
+    settings = dict(dataset="fashioniq", root=str(fiq_root), perception="clip",
+                    clip_model=str(tiny_clip), shopper="template", image_size=16,
+                    max_turns=3)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", r".*no image splits")
+        venv = gym.make_vec("FashionDialog-v0", num_envs=3,
+                            vectorization_mode="vector_entry_point", **settings)
+    obs, _ = venv.reset(seed=2)
+    assert obs["candidate_features"].shape == (3, 8)
+    obs, reward, term, trunc, _ = venv.step(np.ones((3, 12), np.float32))
+    assert reward.shape == (3,) and np.isfinite(reward).all()
