@@ -36,8 +36,8 @@ def worlds():
 
 def test_attrnet_is_the_default_perception():
     assert EnvConfig().items.perception == "attrnet"
-    with pytest.raises(ValueError, match="unknown perception 'clip'"):
-        ItemSpaceConfig(perception="clip")
+    with pytest.raises(ValueError, match="unknown perception 'xray'"):
+        ItemSpaceConfig(perception="xray")
     with pytest.raises(ValueError, match="attrnet.epochs must be >= 1, got 0"):
         AttrNetConfig(epochs=0)
     with pytest.raises(ValueError, match="attrnet.channels"):

@@ -189,7 +189,9 @@ def test_vector_reset_options_are_per_env_only(fake_world):
     (lambda: ItemSpaceConfig(visual_dim=-3), ValueError, "visual_dim must be >= 1, got -3"),
     (lambda: ItemSpaceConfig(attribute_weight=float("nan")), ValueError,
      "attribute_weight must be finite"),
-    (lambda: ItemSpaceConfig(perception="clip"), ValueError, "unknown perception 'clip'"),
+    (lambda: ItemSpaceConfig(perception="xray"), ValueError, "unknown perception 'xray'"),
+    (lambda: ItemSpaceConfig(perception="clip"), ValueError, "perception='clip' needs "
+                                                             "clip_model="),
     (lambda: CatalogConfig(image_size=4), ValueError, r"image_size must be in 8\.\.224, got 4"),
     (lambda: CatalogConfig(n_items=0), ValueError, "n_items must be >= 1, got 0"),
     (lambda: DatabaseConfig(metric="l2"), ValueError, "unknown metric 'l2'"),
