@@ -57,20 +57,11 @@ def _template(catalog: Catalog, config: ShopperConfig) -> Shopper:
     return TemplateShopper(catalog, config.template)
 
 
-def _schema_only(name: str, catalog: Catalog) -> None:
-    """Refuse a catalog of tags (a real dataset's) for a shopper of the embedded schema."""
-    from simulators.tags import follows_schema
-
-    if not follows_schema(catalog.vocab):
-        raise ValueError(
-            f"the {name} shopper speaks the embedded catalog's attribute schema (people's "
-            f"captions re-grounded onto its slots) and cannot describe catalog "
-            f"{catalog.name!r}, whose attributes are dataset tags; use shopper='template' "
-            f"(it speaks from the tags)")
-
-
 def _neural(catalog: Catalog, config: ShopperConfig) -> Shopper:
-    _schema_only("neural", catalog)
+    if len(catalog.vocab) == 0:
+        raise ValueError(f"the neural shopper reads AttrNet's attribute predictions, and "
+                         f"catalog {catalog.name!r} has no attribute values (Shoes has no "
+                         f"attribute tags)")
     if config.sees != "ground_truth":
         raise ValueError("the neural shopper always perceives items through AttrNet (its "
                          "features); shopper.sees applies to label-reading shoppers, leave "
@@ -81,8 +72,15 @@ def _neural(catalog: Catalog, config: ShopperConfig) -> Shopper:
 
 
 def _real(catalog: Catalog, config: ShopperConfig) -> Shopper:
-    _schema_only("real", catalog)
     from simulators.real.shopper import RealShopper
+    from simulators.tags import follows_schema
+
+    if not follows_schema(catalog.vocab):
+        raise ValueError(
+            f"the real shopper speaks the embedded catalog's attribute schema (people's "
+            f"captions re-grounded onto its slots) and cannot describe catalog "
+            f"{catalog.name!r}, whose attributes are dataset tags; use shopper='template' "
+            f"(it speaks from the tags) or 'neural' (it learns the template's captions)")
 
     return RealShopper(catalog, config.real)
 

@@ -1,12 +1,13 @@
 """Where the captioner's training captions come from: a `CaptionSource` (pairs of catalog
 items with captions, and the vocabulary the decoder speaks).
 
-`caption_source()` is the one switch. It is `REAL_SOURCE`: people's Fashion IQ / Shoes
+`caption_source(catalog)` is the one switch. It is `REAL_SOURCE`: people's Fashion IQ / Shoes
 captions re-grounded onto random same-category catalog pairs, two per pair
 (`simulators.real.captioning_pairs`; the template shopper's caption where no real caption
 fits a pair), in `simulators.real.real_vocabulary()`. `TEMPLATE_SOURCE` is the template
 shopper captioning such pairs, twice each (no typos: a typo is not a word the captioner
-should learn), in `simulators.vocab.default_vocabulary()`.
+should learn), in `simulators.vocab.default_vocabulary()`; on a catalog of dataset tags
+(a real dataset's) the captioner learns from it, tag words added to the vocabulary.
 """
 
 from __future__ import annotations
@@ -107,6 +108,14 @@ def real_vocabulary() -> Vocab:
 REAL_SOURCE = CaptionSource("real", real_pairs, real_vocabulary, "is identical")
 
 
-def caption_source() -> CaptionSource:
-    """The captions the neural shopper learns from (the one place to switch sources)."""
-    return REAL_SOURCE
+def caption_source(catalog: Catalog | None = None) -> CaptionSource:
+    """The captions the neural shopper learns from (the one place to switch sources):
+    `REAL_SOURCE`, or for a catalog of dataset tags (a real dataset's,
+    `simulators.tags`), whose attributes people's re-grounded captions cannot name, the
+    template shopper speaking from the tags, in the default vocabulary plus the tags'
+    words."""
+    from simulators.tags import follows_schema, tag_vocabulary
+
+    if catalog is None or follows_schema(catalog.vocab):
+        return REAL_SOURCE
+    return CaptionSource("template-tags", template_pairs, lambda: tag_vocabulary(catalog))

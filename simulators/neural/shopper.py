@@ -19,6 +19,9 @@ Sampling draws the words of dialog `rows[k]` at turn t from a generator seeded w
 t-th of the seeds drawn from `rngs[k]` at `start`, so a dialog says the same whatever else
 is in the batch. `feedback` builds the text from the
 token ids and, with `simulators.grounding`, the mentions it makes (parsed from the text).
+On a real catalog of dataset tags the captioner learns the template shopper's captions
+about the tags (`simulators.neural.data.caption_source`) and its captions carry no
+mentions (the parser grounds the embedded schema only).
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from simulators.base import Feedback, Mention, check_turns
 from simulators.neural.config import NeuralConfig
 from simulators.neural.data import caption_source
 from simulators.neural.train import config_from_record, load_or_train
+from simulators.tags import follows_schema
 
 FOUND = (Mention("target", "target", "target", "found"),)
 SEED_HIGH = 2**63 - 1
@@ -88,8 +92,9 @@ class NeuralShopper:
         self.visual = torch.as_tensor(visual, device=self.device)  # (N, Dv)
         self.attributes = torch.as_tensor(attributes, device=self.device)  # (N, V)
         self.category_names = [catalog.categories[c] for c in catalog.category.tolist()]
-        self.found_tokens = self.vocab.encode(caption_source().found_text, self.width)
-        self.parse = _parser()
+        self.found_tokens = self.vocab.encode(caption_source(catalog).found_text, self.width)
+        # The grounding parser names the embedded schema's values: none on a tag catalog.
+        self.parse = _parser() if follows_schema(catalog.vocab) else None
         self.n_items = len(catalog)
 
     def dialogs(self, batch_size: int, max_turns: int) -> NeuralDialogs:

@@ -119,8 +119,8 @@ def train_on_catalog(catalog: Catalog, config: NeuralConfig, visual: np.ndarray,
                      source: CaptionSource | None = None, progress: bool = True,
                      device: str | torch.device | None = "cpu") -> tuple[Checkpoint, list[float]]:
     """Train on `config.pairs` caption pairs of `catalog`'s train split from `source`
-    (default `caption_source()`); the checkpoint's record says where and how."""
-    source = source or caption_source()
+    (default `caption_source(catalog)`); the checkpoint's record says where and how."""
+    source = source or caption_source(catalog)
     vocab = source.vocabulary()
     start = time.perf_counter()
     data = source.pairs(catalog, config.pairs, config.seed, split="train")
@@ -149,7 +149,7 @@ def load_or_train(catalog: Catalog, config: NeuralConfig, visual: np.ndarray,
     other features), else the cached first-use captioner when it matches this catalog,
     else trained now on the train split and cached (safetensors + JSON)."""
     dims = {"visual_dim": visual.shape[1], "attr_dim": attributes.shape[1]}
-    source = catalog_source(catalog, caption_source(), features)
+    source = catalog_source(catalog, caption_source(catalog), features)
     if config.checkpoint is not None:
         ckpt = load_checkpoint(config.checkpoint, **dims)
         trained = ckpt.meta.get("source", {})

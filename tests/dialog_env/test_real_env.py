@@ -100,12 +100,34 @@ def test_multiturn_fashioniq_with_attrnet_trained_on_its_tags(tmp_path):
     assert same(dialog(env, 5, 3), dialog(env, 5, 3))
 
 
-def test_the_shoppers_that_cannot_speak_for_a_real_catalog_say_so(fiq_root, tiny_clip):
+def test_the_real_shopper_cannot_speak_for_a_real_catalog_and_says_so(fiq_root, tiny_clip):
     with pytest.raises(ValueError, match=r"the real shopper .*dataset tags; use "
                                          r"shopper='template'"):
         make(fiq_root, tiny_clip, shopper="real")
-    with pytest.raises(ValueError, match=r"the neural shopper .*use shopper='template'"):
-        make(fiq_root, tiny_clip, shopper="neural")
+
+
+def test_the_neural_shopper_learns_the_template_captions_of_the_tags(tmp_path):
+    from simulators.neural.config import NeuralConfig
+    from simulators.registry import ShopperConfig
+    from tests.dialog_env.test_multiturn_catalog import multiturn_fixture
+
+    multiturn_fixture(tmp_path)
+    tiny = AttrNetConfig(dim=8, channels=(4,), epochs=1, image_size=8)
+    neural = NeuralConfig(embed=8, hidden=8, steps=2, batch=4, pairs=16, max_len=6,
+                          attrnet=tiny)
+    config = EnvConfig(items=ItemSpaceConfig(perception="attrnet", attrnet=tiny),
+                       shopper=ShopperConfig(name="neural", neural=neural))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the fixture's split overlap, its dialog outside
+        env = gym.make("FashionDialog-v0", config=config, dataset="multiturn-fashioniq",
+                       root=str(tmp_path), image_size=8, max_turns=3, info="full")
+    shopper = env.unwrapped.world.shopper
+    assert shopper.name == "neural"
+    assert shopper.checkpoint["source"]["data"] == "template-tags"
+    assert {"collar", "stripe", "a-line"} <= set(shopper.vocab.words)  # the tags' words
+    first = dialog(env, 1, 3)
+    assert same(first, dialog(env, 1, 3))
+    assert all(step[1]["text"] for step in first)
 
 
 def test_shoes_has_no_tags_for_the_template_shopper_or_attrnet(tmp_path, tiny_clip):
@@ -120,6 +142,10 @@ def test_shoes_has_no_tags_for_the_template_shopper_or_attrnet(tmp_path, tiny_cl
     with pytest.raises(ValueError, match="perception 'attrnet' learns the catalog's "
                                          "attributes.*Shoes has no attribute tags"):
         gym.make("FashionDialog-v0", perception="attrnet", **settings)
+    with pytest.raises(ValueError, match="the neural shopper reads AttrNet's attribute "
+                                         "predictions, and catalog 'shoes-.*' has no"):
+        gym.make("FashionDialog-v0", perception="clip", clip_model=str(tiny_clip),
+                 **{**settings, "shopper": "neural"})
 
 
 @pytest.mark.parametrize("kwargs, error, message", [
