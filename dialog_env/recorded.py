@@ -14,14 +14,13 @@ reference; `texts[k]` has exactly `turns[k]` strings.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from dialog_env.catalog.catalog import Catalog
-from dialog_env.catalog.real_pairs import Transaction, describe_missing, join_captions
+from dialog_env.catalog.real_pairs import Transaction, join_captions
 
 
 @dataclass
@@ -85,34 +84,44 @@ def pad_references(rows: Sequence[Sequence[int]], max_turns: int | None = None) 
     return out
 
 
+def from_dialogs(dialogs: Sequence, split: str | None = None, join: str = "and",
+                 source: str = "") -> RecordedDialogs:
+    """A loader's dialogs of `split` (all when None) as `RecordedDialogs`: the
+    `IndexDialog`s of the multi-turn datasets (`dialog_env.catalog.datasets.load_dataset`)
+    or the `IndexPair`s of the single-turn ones as 1-turn dialogs (pairs whose target the
+    dataset hides, Fashion IQ's test split, are skipped); the captions of a turn are joined
+    with `join` (`real_pairs.join_captions`)."""
+    refs, targets, texts = [], [], []
+    for d in dialogs:
+        if split is not None and d.split != split:
+            continue
+        if hasattr(d, "references"):
+            turn_refs, turn_caps = d.references, d.captions
+        else:
+            turn_refs, turn_caps = (d.reference,), (d.captions,)
+        if d.target < 0:
+            continue
+        refs.append(list(turn_refs))
+        targets.append(int(d.target))
+        texts.append([join_captions(c, join) for c in turn_caps])
+    if not refs:
+        raise ValueError(f"{source or 'dialogs'}: no dialog of split {split!r} (with a known "
+                         f"target) to record")
+    return RecordedDialogs(pad_references(refs), np.array([len(r) for r in refs], np.int64),
+                           np.array(targets, np.int64), texts, split or "all", source)
+
+
 def from_transactions(catalog: Catalog, transactions: Sequence[Transaction],
                       split: str | None = None, join: str = "and",
                       source: str = "") -> RecordedDialogs:
     """The transactions (of `split`, all when None) whose images are all in `catalog`, as
-    item indices; captions of a turn joined with `join` (`real_pairs.join_captions`).
-    Transactions that mention an image the catalog lacks are reported and left out."""
-    position = {a: i for i, a in enumerate(catalog.item_ids)}
-    chosen = [t for t in transactions if split is None or t.split == split]
-    refs, targets, texts, lost = [], [], [], []
-    for t in chosen:
-        absent = [a for a in (*t.references, t.target) if a not in position]
-        if absent:
-            lost.extend(absent)
-            continue
-        refs.append([position[a] for a in t.references])
-        targets.append(position[t.target])
-        texts.append([join_captions(c, join) for c in t.captions])
-    if lost:
-        warnings.warn(f"{source or catalog.name}: {len(chosen) - len(refs)} of {len(chosen)} "
-                      f"dialogs left out, their images are not in the catalog "
-                      f"({describe_missing(sorted(set(lost)), len(catalog) + len(lost))})",
-                      stacklevel=2)
-    if not refs:
-        raise ValueError(f"{source or catalog.name}: no dialog of split {split!r} has all "
-                         f"its images in the catalog")
-    return RecordedDialogs(pad_references(refs), np.array([len(r) for r in refs], np.int64),
-                           np.array(targets, np.int64), texts, split or "all",
-                           source or catalog.name)
+    `RecordedDialogs` (`from_dialogs`); those naming an image the catalog lacks are left
+    out and counted in a warning (`dialog_env.catalog.multiturn.index_dialogs`)."""
+    from dialog_env.catalog.multiturn import index_dialogs
+
+    source = source or catalog.name
+    return from_dialogs(index_dialogs(catalog, list(transactions), source), split, join,
+                        source)
 
 
 # Turns per recorded dialog on the embedded catalog (1, 2, 3, 4): mostly 2, like

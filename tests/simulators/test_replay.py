@@ -120,7 +120,7 @@ def test_transactions_become_item_indices_and_missing_images_are_reported(small_
                        "val")
     lost = Transaction((ids[0], "B000MISSING"), (("x",), ("y",)), ids[3], "dress", "val")
     other = Transaction((ids[4],), (("z",),), ids[5], "dress", "train")
-    with pytest.warns(UserWarning, match="1 of 2 dialogs left out.*B000MISSING"):
+    with pytest.warns(UserWarning, match="1 of 3 dialogs name an item not in the catalog"):
         rec = from_transactions(small_world.catalog, [good, lost, other], split="val")
     assert rec.references.tolist() == [[0, 1]] and rec.targets.tolist() == [2]
     assert rec.texts == [["is red", "is blue"]] and rec.turns.tolist() == [2]
@@ -162,3 +162,21 @@ def test_run_replay_ranks_the_final_query_like_a_direct_computation(small_world,
         assert (out["ranks"][k, t:] == out["final"][k]).all()
     with pytest.raises(ValueError, match="needs a world with a replay shopper"):
         run_replay(small_world, AnchorAgent())
+
+
+def test_loader_dialogs_and_pairs_become_recorded_dialogs():
+    from dialog_env.catalog.multiturn import IndexDialog
+    from dialog_env.catalog.real import IndexPair
+    from dialog_env.recorded import from_dialogs
+
+    dialogs = [IndexDialog((4, 5, 6), (("a", "b"), ("c",), ("d",)), 7, "val"),
+               IndexDialog((1,), (("e",),), 2, "train")]
+    rec = from_dialogs(dialogs, "val", join="and")
+    assert rec.references.tolist() == [[4, 5, 6]] and rec.texts == [["a and b", "c", "d"]]
+    pairs = [IndexPair(3, 9, ("is red", "is shorter"), "val"),
+             IndexPair(3, -1, ("x", "y"), "val")]  # hidden target (Fashion IQ test): skipped
+    rec = from_dialogs(pairs, "val", join="and")
+    assert rec.references.tolist() == [[3]] and rec.targets.tolist() == [9]
+    assert rec.texts == [["is red and is shorter"]]
+    with pytest.raises(ValueError, match="no dialog of split 'test'"):
+        from_dialogs(pairs, "test")
