@@ -180,3 +180,40 @@ def test_loader_dialogs_and_pairs_become_recorded_dialogs():
     assert rec.texts == [["is red and is shorter"]]
     with pytest.raises(ValueError, match="no dialog of split 'test'"):
         from_dialogs(pairs, "test")
+
+
+def test_multiturn_fashioniq_replayed_over_its_real_catalog(tmp_path):
+    """The public Multi-turn FashionIQ format on disk -> its catalog world (gym.make with
+    dataset=/root=) -> its val dialogs replayed: the recorded references are shown and
+    the recorded captions said, in order."""
+    import warnings
+
+    from dialog_env.catalog.datasets import load_dataset
+    from dialog_env.config import EnvConfig, ItemSpaceConfig
+    from dialog_env.features.attrnet import AttrNetConfig
+    from dialog_env.recorded import from_dialogs
+    from tests.dialog_env.test_multiturn_catalog import multiturn_fixture
+
+    multiturn_fixture(tmp_path)
+    config = EnvConfig(items=ItemSpaceConfig(perception="attrnet", attrnet=AttrNetConfig(
+        dim=8, channels=(4,), epochs=1, image_size=8)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the fixture's overlap and its dialog outside
+        env = gym.make("FashionDialog-v0", config=config, dataset="multiturn-fashioniq",
+                       root=str(tmp_path), shopper="template", image_size=8, split="val")
+        catalog, dialogs, kind = load_dataset("multiturn-fashioniq", tmp_path, image_size=8)
+    world = env.unwrapped.world
+    assert kind == "dialogs" and list(catalog.item_ids) == list(world.catalog.item_ids)
+    rec = from_dialogs(dialogs, "val")
+    ids = world.catalog.item_ids
+    assert [[ids[i] for i in rec.references[k, :rec.turns[k]]] for k in range(2)] == \
+        [["V1"], ["V2", "V1"]]
+    replay = gym.make("FashionDialog-v0", world=replay_world(world, rec), split="val")
+    core = replay.unwrapped.core
+    replay.reset(options={"dialog": 1})
+    assert ids[core.target[0]] == "V3"
+    for _ in range(2):
+        *_, term, trunc, _ = replay.step(replay.action_space.sample())
+    assert trunc or term
+    assert [ids[i] for i in core.shown[0, :2]] == ["V2", "V1"]
+    assert [f.text for f in core.feedback(0)][:2] == ["is darker and has stripes", "is red"]
