@@ -169,14 +169,16 @@ class StaticModel(nn.Module):
                   last: torch.Tensor) -> torch.Tensor:
         if self.tracker is None:  # st, st+cat: the turn's own query
             return q
-        b, t, d = q.shape
+        b, t = q.shape[:2]
         w = self.config.window
         if w == 0 or w >= t:  # one pass; padded turns keep the state
             return self.readout(self.run(q, valid))
-        pos = last[..., None] - w + 1 + torch.arange(w, device=q.device)  # (B, T, w)
-        seq = q.gather(1, pos.clamp(min=0).view(b, t * w, 1).expand(-1, -1, d))
-        out = self.run(seq.view(b * t, w, d), (pos >= 0).view(b * t, w))[:, -1]
-        return self.readout(out).view(b, t, -1)
+        # One window per real turn (M of them), ending there; padded turns then repeat.
+        rows, turn = valid.nonzero(as_tuple=True)  # (M,), (M,)
+        pos = turn[:, None] - w + 1 + torch.arange(w, device=q.device)  # (M, w)
+        out = self.readout(self.run(q[rows[:, None], pos.clamp(min=0)], pos >= 0)[:, -1])
+        full = out.new_zeros(b, t, out.shape[-1]).index_put((rows, turn), out)
+        return full.gather(1, last[..., None].expand(-1, -1, full.shape[-1]))
 
     def run(self, seq: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """The tracker's output after every step: (n, L, D) -> (n, L, H)."""
