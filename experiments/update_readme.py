@@ -33,6 +33,8 @@ PRODUCERS = {
     "results/suite/cross_shopper.md": "python -m experiments.cross_shopper",
     "results/grounding/coverage.md": "python -m experiments.grounding_report",
     "results/captioner/table.md": "python -m experiments.captioner_report",
+    "results/static/embedded/table.md": "python -m experiments.evaluate_static",
+    "results/static/embedded/history.md": "python -m experiments.evaluate_static",
 }
 
 BLOCK = re.compile(r"(<!-- BEGIN GENERATED: (?P<path>[^ ]+) -->\n)(?P<body>.*?)"
