@@ -15,6 +15,9 @@ frozen image features of its items, train and evaluation dialogs, and a text enc
 Real datasets are read with `dialog_env.catalog.datasets.load_dataset`; their image
 features come from the feature cache that `experiments.extract_features` writes (computed
 here on a miss) and their texts are encoded with the same local CLIP model (`--model`).
+RAF reads per-token text states (MiniLM's or CLIP's text transformer's); no image patch
+tokens are kept (a table of them would take ~150 KB per image), so its image side is the
+pooled feature only.
 """
 
 from __future__ import annotations
