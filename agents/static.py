@@ -220,16 +220,21 @@ def turn_texts(texts: list[list[str]], max_turns: int, concatenate: bool = False
 
 
 def gallery_ranks(queries: np.ndarray, gallery: np.ndarray, items: np.ndarray,
-                  targets: np.ndarray, exclude: np.ndarray | None = None) -> np.ndarray:
-    """0-based rank of each target among the gallery by cosine similarity: the number of
+                  targets: np.ndarray, exclude: np.ndarray | None = None,
+                  metric: str = "cosine") -> np.ndarray:
+    """0-based rank of each target among the gallery by cosine similarity (or, with
+    `metric="ip"`, the inner product: an env item space's own ranking): the number of
     gallery items scoring strictly higher, leaving out `exclude[k]` (item ids, -1 for
     none; never the target itself). A target outside the gallery gets rank `len(items)`.
 
     queries (n, D), gallery (G, D) features of the gallery's item ids `items` (G,)."""
     if queries.shape[1] != gallery.shape[1]:
         raise ValueError(f"queries of width {queries.shape[1]}, gallery {gallery.shape[1]}")
+    if metric not in ("cosine", "ip"):
+        raise ValueError(f"metric must be 'cosine' or 'ip', got {metric!r}")
     q = queries / np.maximum(np.linalg.norm(queries, axis=1, keepdims=True), 1e-12)
-    g = gallery / np.maximum(np.linalg.norm(gallery, axis=1, keepdims=True), 1e-12)
+    g = gallery if metric == "ip" else \
+        gallery / np.maximum(np.linalg.norm(gallery, axis=1, keepdims=True), 1e-12)
     where = {int(i): r for r, i in enumerate(items.tolist())}
     ranks = np.full(len(q), len(items), dtype=np.int64)
     for lo in range(0, len(q), 1024):

@@ -74,18 +74,22 @@ def run_replay(world: DialogWorld, policy: DialogPolicy, batch_size: int = 256,
     items, shown references excluded when the world's episodes exclude shown items).
 
     Returns `ranks (E, T+1)` int64 (turn 0: the first reference as the query; padded with
-    the last) and `final (E,)`: the rank of the query made after the dialog's last caption
-    (FashionNTM's final turn)."""
+    the last), `final (E,)`: the rank of the query made after the dialog's last caption
+    (FashionNTM's final turn), and that query, `final_queries (E, D)` float32 (to rank it
+    in another gallery)."""
     rec = getattr(world.shopper, "recorded", None)
     if rec is None:
         raise ValueError(f"run_replay needs a world with a replay shopper "
                          f"(simulators.replay.replay_world); this one's is "
                          f"{world.shopper.name!r}")
-    episode = world.episode(split=rec.split, max_turns=rec.max_turns,
+    # The world's turn budget (an agent reads turn / max_turns), at least the recording's.
+    budget = max(rec.max_turns, world.episode().max_turns)
+    episode = world.episode(split=rec.split, max_turns=budget,
                             feedback_embedding=getattr(policy, "needs_embedding", False),
                             info="full", observation="dict")
     e = len(rec)
-    ranks = np.zeros((e, rec.max_turns + 1), dtype=np.int64)
+    ranks = np.zeros((e, budget + 1), dtype=np.int64)
+    queries = np.zeros((e, world.dim), dtype=np.float32)
     bar = tqdm(total=e, desc=f"replay {policy.name}", unit="dialog", disable=not progress)
     for lo in range(0, e, batch_size):
         hi = min(e, lo + batch_size)
@@ -95,12 +99,15 @@ def run_replay(world: DialogWorld, policy: DialogPolicy, batch_size: int = 256,
         policy.begin(core)
         ranks[lo:hi, 0] = core.rank
         infos_: list[dict | None] = list(infos)
-        for turn in range(1, rec.max_turns + 1):
-            obs, _, _, _, infos_ = core.step(policy.act(obs, infos_, core))
+        for turn in range(1, budget + 1):
+            q = np.asarray(policy.act(obs, infos_, core), dtype=np.float32)
+            last = np.flatnonzero(rec.turns[lo:hi] == turn)
+            queries[lo + last] = q[last]
+            obs, _, _, _, infos_ = core.step(q)
             ranks[lo:hi, turn] = core.rank
             if core.done.all():
                 ranks[lo:hi, turn + 1:] = core.rank[:, None]
                 break
         bar.update(hi - lo)
     bar.close()
-    return {"ranks": ranks, "final": ranks[np.arange(e), rec.turns]}
+    return {"ranks": ranks, "final": ranks[np.arange(e), rec.turns], "final_queries": queries}

@@ -89,6 +89,11 @@ class Args:
     """Evaluation split of the embedded catalog (val or test)."""
     data_seed: int = 0
     """Seed of the recorded dialogs (embedded)."""
+    interactive: list[Path] = field(default_factory=list)
+    """Checkpoint folders of interactive agents trained in the embedded world `--env`
+    (e.g. results/suite/runs/guo-gru-s*/final): each plays the same evaluation dialogs
+    replayed in the environment (simulators.replay) and its final query is ranked in the
+    same gallery, by the world's metric; folders of one agent are its seeds."""
     image_size: int = 224
     """Real images are read at this size (the feature cache is keyed by it)."""
     device: str = "cpu"
@@ -132,6 +137,12 @@ def check_args(args: Args) -> None:
     if args.image_features not in ("space", "visual"):
         raise SystemExit(f"--image-features must be space or visual, got "
                          f"{args.image_features!r}")
+    if args.interactive and args.dataset != "embedded":
+        raise SystemExit("--interactive agents are trained in the embedded world; use "
+                         "--dataset embedded")
+    missing = [str(p) for p in args.interactive if not (p / "model.safetensors").is_file()]
+    if missing:
+        raise SystemExit(f"--interactive: no checkpoint (model.safetensors) in {missing}")
     if args.dataset != "embedded":
         if args.root is None or not args.root.is_dir():
             raise SystemExit(f"--dataset {args.dataset} needs --root, a directory; got "
@@ -197,6 +208,32 @@ def run_one(data, tables, index, spec: dict, seed: int, dim: int, gallery: np.nd
     return gallery_ranks(queries, feats, gallery, evals.targets, exclude), losses
 
 
+def interactive_runs(args: Args, data, gallery: np.ndarray) -> list[dict]:
+    """The `--interactive` agents on the evaluation dialogs, replayed in the env: their
+    final queries ranked in `gallery` by the world's metric, grouped by agent (seeds)."""
+    from agents.static import gallery_ranks
+    from dialog_env.evaluation import run_replay
+    from dialog_env.factory import make_world
+    from experiments.evaluate import checkpoint_factory
+    from simulators.replay import replay_world
+
+    world = make_world(args.env, progress=not args.quiet)
+    replay = replay_world(world, data.eval)
+    exclude = {"none": None, "last": data.eval.last_reference()[:, None],
+               "all": data.eval.references}[args.remove_reference]
+    by_agent: dict[str, list[dict]] = {}
+    for path in args.interactive:
+        name, factory = checkpoint_factory(path, args.device)
+        out = run_replay(replay, factory(0), progress=not args.quiet)
+        ranks = gallery_ranks(out["final_queries"], world.db.items[gallery], gallery,
+                              data.eval.targets, exclude, metric=world.db.metric)
+        by_agent.setdefault(name, []).append({"checkpoint": str(path), **recall_summary(
+            ranks, data.catalog.category[data.eval.targets], data.catalog.categories)})
+    return [{"composer": "replayed", "aggregator": f"{name} (interactive)", "window": 0,
+             "table": "main", "per_seed": runs, "summary": over_seeds(runs)}
+            for name, runs in by_agent.items()]
+
+
 def main(args: Args) -> dict:
     import torch
 
@@ -235,6 +272,12 @@ def main(args: Args) -> dict:
                       f"R@5 {o['R@5']['mean']:.1f} R@8 {o['R@8']['mean']:.1f} "
                       f"R@10 {o['R@10']['mean']:.1f} R@50 {o['R@50']['mean']:.1f}")
         spec.update(done[key])
+    for spec in interactive_runs(args, data, gallery) if args.interactive else ():
+        runs.append(spec)
+        if not args.quiet:
+            o = spec["summary"]["overall"]
+            print(f"{spec['aggregator']}: R@5 {o['R@5']['mean']:.1f} R@8 {o['R@8']['mean']:.1f}"
+                  f" R@10 {o['R@10']['mean']:.1f} R@50 {o['R@50']['mean']:.1f}")
     out = args.out / args.dataset
     out.mkdir(parents=True, exist_ok=True)
     result = {"data": found, "options": {**plain(args), "dim": dim}, "runs": runs,

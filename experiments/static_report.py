@@ -71,6 +71,11 @@ def main_table(result: dict) -> str:
         lines.append(f"| {r['aggregator']} | {r['composer']} | " + " | ".join(vals) + " |")
     lines += ["", "R@5 / R@8 / mean: FashionNTM's columns (mean over categories); R@10 / "
               "R@50: CFIR's. Method names: see `agents/static.py`."]
+    if any(r["composer"] == "replayed" for r in runs):
+        lines += ["", "`<agent> (interactive)`: an agent trained in the interactive env (the "
+                  "suite's checkpoints, one per seed), playing the same evaluation dialogs "
+                  "replayed in the env (`simulators.replay`); its query after the last "
+                  "caption is ranked in the same gallery by the world's metric."]
     return "\n".join(lines) + "\n"
 
 

@@ -158,6 +158,12 @@ def test_gallery_ranks_against_a_hand_computed_example():
     assert gallery_ranks(queries[:1], gallery, items, np.array([99])).tolist() == [5]
     with pytest.raises(ValueError, match="queries of width 2, gallery 3"):
         gallery_ranks(queries, np.ones((5, 3), np.float32), items, targets)
+    # The inner product (an env item space's ranking) sees the gallery's norms: item 1,
+    # three times as long in the same direction, is above the target; by cosine it ties.
+    long = np.array([[1, 0], [3, 0]], np.float32)
+    args = (np.array([[1, 0]], np.float32), long, np.array([0, 1]), np.array([0]))
+    assert gallery_ranks(*args).tolist() == [0]
+    assert gallery_ranks(*args, metric="ip").tolist() == [1]
 
 
 def test_clip_like_equal_widths_start_as_identity_so_va_is_zero_shot():

@@ -113,3 +113,41 @@ def test_multiturn_fashioniq_zero_shot_va_with_clip(tiny_clip, tmp_path,  # noqa
         main(Args(dataset="multiturn-fashioniq", root=root, model=tiny_clip, image_size=16,
                   epochs=0, composers=["va"], aggregators=["st"], history_windows=[],
                   seeds=[0], out=tmp_path / "out", quiet=True))
+
+
+def test_interactive_agents_are_scored_on_the_same_dialogs_replayed(tmp_path):
+    """An agent trained in the env (here: a tiny one, 2 steps) plays the evaluation
+    dialogs replayed; its final query is ranked in the same gallery; checkpoints of one
+    agent are its seeds."""
+    from agents.learners import LearnerConfig, train
+    from agents.model import DialogAgent
+    from agents.policy import config_for_world
+    from dialog_env.config import env_config
+    from dialog_env.factory import make_world
+    from experiments.evaluate_static import Args, main
+
+    env = env_config(n_items=300, image_size=16, visual_dim=8, perception="ground_truth")
+    world = make_world(env, progress=False)
+    folders = []
+    for seed in (0, 1):
+        agent = DialogAgent.from_seed(config_for_world(
+            "guo-gru", world, embed_dim=8, text_hidden=8, text_dim=8, response_dim=8,
+            hidden=8), seed)
+        train(agent, world, [("supervised", LearnerConfig(steps=2, batch=8, turns=3,
+                                                          checkpoint_every=1))],
+              tmp_path / f"s{seed}", progress=False)
+        folders.append(tmp_path / f"s{seed}" / "final")
+    base = dict(env=env, train_dialogs=40, eval_dialogs=24, epochs=0, composers=["va"],
+                aggregators=["st"], history_windows=[], seeds=[0], dim=16, quiet=True)
+    res = main(Args(**base, interactive=folders, out=tmp_path / "out"))
+    rows = [r for r in res["runs"] if r["composer"] == "replayed"]
+    assert [r["aggregator"] for r in rows] == ["guo-gru (interactive)"]
+    assert [s["checkpoint"] for s in rows[0]["per_seed"]] == [str(f) for f in folders]
+    r50 = rows[0]["summary"]["pooled"]["R@50"]["mean"]
+    assert 0 <= r50 <= 100
+    table = (tmp_path / "out" / "embedded" / "table.md").read_text()
+    assert "| guo-gru (interactive) | replayed |" in table
+    again = main(Args(**base, interactive=folders, out=tmp_path / "again"))
+    assert again["runs"][-1]["per_seed"] == rows[0]["per_seed"]
+    with pytest.raises(SystemExit, match="no checkpoint"):
+        main(Args(**base, interactive=[tmp_path], out=tmp_path / "x"))
