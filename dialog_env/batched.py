@@ -27,6 +27,7 @@ import numpy as np
 from gymnasium.utils import seeding
 
 from dialog_env import observations as layouts
+from dialog_env.catalog.schema import SPLITS
 from dialog_env.checks import as_int
 from dialog_env.config import EpisodeConfig
 from dialog_env.infos import dialog_infos
@@ -82,6 +83,9 @@ class BatchedDialogs:
         self.replay = getattr(world.shopper, "recorded", None)
         self.limit = np.full(b, self.max_turns, dtype=np.int64)
         self.script = np.full(b, -1, dtype=np.int64)
+        if self.replay is not None and self.replay.split not in SPLITS:
+            raise ValueError(f"the replay shopper's recorded dialogs come from several splits "
+                             f"({self.replay.split!r}); record or select one split to replay")
         if self.replay is not None and self.replay.split != self.split:
             raise ValueError(f"the replay shopper's recorded dialogs are of split "
                              f"{self.replay.split!r}, the episodes of {self.split!r}")

@@ -84,14 +84,21 @@ def pad_references(rows: Sequence[Sequence[int]], max_turns: int | None = None) 
     return out
 
 
+# A dataset's split name -> the catalog split its images are in (Shoes' eval images are
+# the catalog's test items).
+CATALOG_SPLIT = {"train": "train", "val": "val", "test": "test", "eval": "test"}
+
+
 def from_dialogs(dialogs: Sequence, split: str | None = None, join: str = "and",
                  source: str = "") -> RecordedDialogs:
     """A loader's dialogs of `split` (all when None) as `RecordedDialogs`: the
     `IndexDialog`s of the multi-turn datasets (`dialog_env.catalog.datasets.load_dataset`)
     or the `IndexPair`s of the single-turn ones as 1-turn dialogs (pairs whose target the
     dataset hides, Fashion IQ's test split, are skipped); the captions of a turn are joined
-    with `join` (`real_pairs.join_captions`)."""
-    refs, targets, texts = [], [], []
+    with `join` (`real_pairs.join_captions`). The recording's split is the catalog split
+    of its items (`CATALOG_SPLIT`: Shoes' `eval` is `test`), or `all` when the dialogs
+    come from several splits (such a recording cannot be replayed)."""
+    refs, targets, texts, splits = [], [], [], set()
     for d in dialogs:
         if split is not None and d.split != split:
             continue
@@ -102,13 +109,15 @@ def from_dialogs(dialogs: Sequence, split: str | None = None, join: str = "and",
         if d.target < 0:
             continue
         refs.append(list(turn_refs))
+        splits.add(CATALOG_SPLIT.get(d.split, d.split))
         targets.append(int(d.target))
         texts.append([join_captions(c, join) for c in turn_caps])
     if not refs:
         raise ValueError(f"{source or 'dialogs'}: no dialog of split {split!r} (with a known "
                          f"target) to record")
     return RecordedDialogs(pad_references(refs), np.array([len(r) for r in refs], np.int64),
-                           np.array(targets, np.int64), texts, split or "all", source)
+                           np.array(targets, np.int64), texts,
+                           splits.pop() if len(splits) == 1 else "all", source)
 
 
 def from_transactions(catalog: Catalog, transactions: Sequence[Transaction],

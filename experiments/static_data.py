@@ -29,11 +29,10 @@ from pathlib import Path
 import numpy as np
 
 from dialog_env.catalog.catalog import Catalog
-from dialog_env.recorded import RecordedDialogs
+from dialog_env.recorded import CATALOG_SPLIT, RecordedDialogs
 
 DATASETS = ("embedded", "multiturn-fashioniq", "multiturn-shoes", "fashioniq", "shoes")
 # The split of the catalog whose images make the gallery, per evaluation split name.
-CATALOG_SPLIT = {"train": "train", "val": "val", "test": "test", "eval": "test"}
 
 
 @dataclass

@@ -120,13 +120,16 @@ class ReplayDialogs:
 
 def replay_world(world, recorded: RecordedDialogs, **kwargs):
     """`world`'s catalog, item space and database with a `ReplayShopper` of `recorded`
-    (`kwargs` go to it): `gym.make("FashionDialog-v0", world=replay_world(...),
-    split=recorded.split)` replays the recording."""
+    (`kwargs` go to it; the vocabulary is the world's shopper's unless given, so agents
+    read the same token ids and observation widths as in that world):
+    `gym.make("FashionDialog-v0", world=replay_world(...), split=recorded.split)` replays
+    the recording."""
     from dialog_env.world import DialogWorld
 
     if recorded.references.max(initial=-1) >= world.n_items or \
             recorded.targets.max(initial=-1) >= world.n_items:
         raise ValueError(f"recorded dialogs ({recorded.source}) name items beyond the "
                          f"world's {world.n_items}")
+    kwargs.setdefault("vocab", world.shopper.vocab)
     return DialogWorld(world.catalog, world.space, world.db,
                        ReplayShopper(recorded, **kwargs), world.config)
