@@ -16,6 +16,7 @@ output objects from `get_image_features` / `get_text_features`; both kinds are h
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from pathlib import Path
@@ -52,6 +53,28 @@ def config_digest(config: dict) -> str:
     return hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()
 
 
+def weights_digest(path: Path) -> str:
+    """sha256 over the model directory's weight files (`*.safetensors`, `*.bin`), so two
+    checkpoints with the same config (a fine-tuned copy) never share cached features;
+    remembered per process by file size and modification time."""
+    files = sorted(f for pattern in ("*.safetensors", "*.bin") for f in path.glob(pattern))
+    if not files:
+        raise FileNotFoundError(f"CLIP model directory {path} has no weight file "
+                                f"(*.safetensors or *.bin)")
+    stamp = tuple((f.name, f.stat().st_size, f.stat().st_mtime_ns) for f in files)
+    return _weights_digest(str(path.resolve()), stamp)
+
+
+@functools.lru_cache(maxsize=16)
+def _weights_digest(path: str, stamp: tuple) -> str:
+    h = hashlib.sha256()
+    for name, _, _ in stamp:
+        with open(Path(path) / name, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+    return h.hexdigest()
+
+
 class CLIPEncoder:
     """A CLIP model and tokenizer from `model_dir` (see the module docstring)."""
 
@@ -68,7 +91,8 @@ class CLIPEncoder:
         self.tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
         self.image_size = int(self.model.config.vision_config.image_size)
         self.dim = int(self.model.config.projection_dim)
-        self.digest = config_digest(config)
+        self.digest = hashlib.sha256((config_digest(config) + weights_digest(self.path))
+                                     .encode()).hexdigest()
 
     def pixels(self, images: np.ndarray):
         """`(n, H, W, 3)` uint8 -> `(n, 3, S, S)` float tensor, CLIP-normalised."""
@@ -126,16 +150,17 @@ class CLIPEncoder:
 
 class CLIPFeatures:
     """A `FeatureExtractor`: CLIP image embeddings of catalog items (cached on disk by
-    `extract_features` under a key naming the model directory and its config). The model
-    is loaded only when features are computed: a cached key costs one read of
-    `config.json`."""
+    `extract_features` under a key naming the model directory, its config and its
+    weights). The model is loaded only when features are computed: a cached key costs a
+    read of `config.json` and of the weight files (once per process)."""
 
     name = "clip"
 
     def __init__(self, model_dir: str | Path, device: str = "cpu", batch: int = 64):
         self.path, self.device, self.batch = Path(model_dir), device, batch
         config = read_config(self.path)
-        self.digest = config_digest(config)
+        self.digest = hashlib.sha256((config_digest(config) + weights_digest(self.path))
+                                     .encode()).hexdigest()
         self._dim = int(config.get("projection_dim", 512))  # CLIPConfig's default
         self._encoder: CLIPEncoder | None = None
 

@@ -91,3 +91,24 @@ def test_extract_features_of_the_multiturn_datasets(dataset, tiny_clip, tmp_path
         assert "6 items" in said and "dialogs train: 1" in said and "dialogs val: 2" in said
         assert "1 duplicate entries" in said and np.load(path).shape == (6, 8)
     assert said.index("items") < said.index("features (")  # found, then encoded
+
+
+def test_the_cache_key_names_the_weights_not_only_the_config(tiny_clip, tmp_path):
+    """A fine-tuned copy with the same config in a same-named folder must not load the
+    original's cached features."""
+    import shutil
+
+    from dialog_env.features.clip import CLIPFeatures
+
+    copy = tmp_path / "other" / tiny_clip.name
+    shutil.copytree(tiny_clip, copy)
+    assert CLIPFeatures(copy).key() == CLIPFeatures(tiny_clip).key()  # same bytes
+    weights = next(copy.glob("*.safetensors"))
+    data = bytearray(weights.read_bytes())
+    data[-1] ^= 1  # another weight value, same config
+    weights.write_bytes(bytes(data))
+    assert CLIPFeatures(copy).key() != CLIPFeatures(tiny_clip).key()
+    for f in copy.glob("*.safetensors"):
+        f.unlink()
+    with pytest.raises(FileNotFoundError, match="has no weight file"):
+        CLIPFeatures(copy)
