@@ -125,18 +125,36 @@ class Gallery:
         return {"duplicates": self.duplicates, "overlap": dict(self.overlap),
                 "cross_category": self.cross_category}
 
+    def sort(self, splits) -> None:
+        """Items in category order, then in the order of `splits`, then as read (stable)."""
+        order = sorted(range(len(self.ids)), key=lambda i: (
+            self.cats[i], list(splits).index(SPLITS[self.splits[i]])))
+        self.ids = [self.ids[i] for i in order]
+        self.cats = [self.cats[i] for i in order]
+        self.splits = [self.splits[i] for i in order]
+        self.where = {a: r for r, a in enumerate(self.ids)}
+
+
+# Which split an ASIN listed in several splits belongs to: the evaluation splits first,
+# so that every evaluation gallery is complete (Fashion IQ lists some ASINs in one
+# category's train split and another's val or test split).
+SPLIT_PRIORITY = ("test", "val", "train")
+
 
 def read_gallery(root: Path, categories, splits, source: str) -> Gallery:
-    """The items of the image-split files of `categories` x `splits` (in that order: the
-    first file listing an ASIN gives its category and split), with a warning counting
-    duplicate entries, ASINs in two splits and ASINs in two categories."""
+    """The items of the image-split files of `categories` x `splits`: the first file in
+    the order `SPLIT_PRIORITY` x `categories` listing an ASIN gives its split and category
+    (an ASIN in an evaluation split of any category is an item of that split), items
+    ordered by category, then in the order of `splits`, then as read; with a warning
+    counting duplicate entries, ASINs in two splits and ASINs in two categories."""
     g = Gallery()
-    for c, cat in enumerate(categories):
-        for split in splits:
+    for split in sorted(splits, key=SPLIT_PRIORITY.index):
+        for c, cat in enumerate(categories):
             asins, dup = read_image_split(root, cat, split)
             g.duplicates += dup
             for asin in asins:
                 g.add(asin, c, split)
+    g.sort(splits)
     said = []
     if g.duplicates:
         said.append(f"{g.duplicates} duplicate entries within split files")

@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 
 from dialog_env.catalog.multiturn import load_multiturn_fashioniq, load_multiturn_shoes
+from dialog_env.catalog.schema import SPLITS
 
 
 def multiturn_fixture(root, with_missing: bool = False):
@@ -109,3 +110,20 @@ def test_multiturn_shoes_chains_the_shoes_pairs(tmp_path):
     assert [([ids[r] for r in d.references], ids[d.target]) for d in dialogs] == [
         (["img_womens_pumps_3.jpg", "img_womens_pumps_4.jpg"], "img_womens_pumps_5.jpg")]
     assert dialogs[0].captions == (("is taller",), ("has a buckle",))
+
+
+def test_an_asin_in_an_earlier_split_of_another_category_keeps_that_split(tmp_path):
+    """Multi-turn FashionIQ reads val before train (val is the gallery): an ASIN listed in
+    dress.train and shirt.val is a shirt *val* item, whatever the category order."""
+    from dialog_env.catalog.real import read_gallery
+
+    (tmp_path / "image_splits").mkdir()
+    files = {("dress", "train"): ["X", "D"], ("dress", "val"): ["DV"],
+             ("shirt", "train"): ["S"], ("shirt", "val"): ["X"]}
+    for (cat, split), ids in files.items():
+        (tmp_path / "image_splits" / f"split.{cat}.{split}.json").write_text(json.dumps(ids))
+    with pytest.warns(UserWarning, match="1 entries already listed under another category"):
+        g = read_gallery(tmp_path, ("dress", "shirt"), ("val", "train"), "test")
+    items = {a: (c, s) for a, c, s in zip(g.ids, g.cats, g.splits)}
+    assert items["X"] == (1, SPLITS.index("val"))
+    assert g.ids == ["DV", "D", "X", "S"]  # by category, then split order, then as read

@@ -127,10 +127,11 @@ def test_tag_vocabulary_is_not_the_synthetic_schema(tmp_path):
 
 def _independent_counts(data):
     """Items per split and category, and pairs per split, counted from the files with
-    plain json (an item is counted under the first category and split listing it)."""
+    plain json (an item is counted under the first split, evaluation splits first, then
+    category, listing it)."""
     fiq, seen, items = data / "fashioniq", set(), {}
-    for cat in ("dress", "shirt", "toptee"):
-        for split in ("train", "val", "test"):
+    for split in ("test", "val", "train"):
+        for cat in ("dress", "shirt", "toptee"):
             asins = json.loads((fiq / "image_splits" / f"split.{cat}.{split}.json").read_text())
             new = [a for a in dict.fromkeys(asins) if a not in seen]
             seen.update(new)
