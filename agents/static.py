@@ -205,15 +205,27 @@ def turnwise_loss(model: StaticModel, batch: StaticBatch, targets: torch.Tensor
                         for n in range(q.shape[1])]).mean()
 
 
+# A concatenation of captions keeps its last this many words: text encoders truncate at
+# the end (CLIP at 77 tokens), which would drop the newest captions, the ones that speak
+# of the target.
+CAT_MAX_WORDS = 48
+
+
+def newest_words(text: str, max_words: int = CAT_MAX_WORDS) -> str:
+    words = text.split()
+    return text if len(words) <= max_words else " ".join(words[-max_words:])
+
+
 def turn_texts(texts: list[list[str]], max_turns: int, concatenate: bool = False,
                window: int = 0, join: str = " and ") -> list[list[str]]:
     """Per dialog `max_turns` strings, padded by repeating the last: the turn's caption,
-    or (`concatenate`) all captions so far joined with `join` (the last `window`, if > 0)."""
+    or (`concatenate`) all captions so far joined with `join` (the last `window`, if > 0),
+    of which the last `CAT_MAX_WORDS` words are kept (`newest_words`)."""
     out = []
     for k, said in enumerate(texts):
         if not 1 <= len(said) <= max_turns:
             raise ValueError(f"dialog {k} has {len(said)} texts; expected 1..{max_turns}")
-        row = [join.join(said[max(0, j - window + 1) if window else 0:j + 1])
+        row = [newest_words(join.join(said[max(0, j - window + 1) if window else 0:j + 1]))
                if concatenate else said[j] for j in range(len(said))]
         out.append(row + [row[-1]] * (max_turns - len(row)))
     return out

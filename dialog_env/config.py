@@ -57,7 +57,8 @@ class CatalogConfig:
     """The dataset's folder, as published (datasets only)."""
     images: str = "required"
     """Dataset items whose image is missing: required (left out, reported) or optional
-    (kept, reported; only cached features can then describe them)."""
+    (kept, reported: for caption-only work with the loaders; every perception reads the
+    images, so a world over such a catalog stops at the first missing one, naming it)."""
 
     def __post_init__(self) -> None:
         _set(self, "n_items", as_int(self.n_items, "n_items", lo=1))

@@ -98,6 +98,10 @@ def test_turn_texts_pad_and_concatenate_with_a_window():
     assert turn_texts(texts, 3) == [["a", "a", "a"], ["b", "c", "d"]]
     assert turn_texts(texts, 3, concatenate=True)[1] == ["b", "b and c", "b and c and d"]
     assert turn_texts(texts, 3, concatenate=True, window=2)[1] == ["b", "b and c", "c and d"]
+    # A long concatenation keeps its newest words (encoders cut at the end).
+    long = [[" ".join(["old"] * 30), " ".join(["new"] * 30)]]
+    joined = turn_texts(long, 2, concatenate=True)[0][1].split()
+    assert len(joined) == 48 and joined[-30:] == ["new"] * 30 and joined[0] == "old"
     with pytest.raises(ValueError, match="dialog 1 has 3 texts"):
         turn_texts(texts, 2)
 
