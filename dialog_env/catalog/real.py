@@ -148,13 +148,21 @@ def read_gallery(root: Path, categories, splits, source: str) -> Gallery:
     ordered by category, then in the order of `splits`, then as read; with a warning
     counting duplicate entries, ASINs in two splits and ASINs in two categories."""
     g = Gallery()
+    folder, absent = subfolder(root, "image_splits"), []
     for split in sorted(splits, key=SPLIT_PRIORITY.index):
         for c, cat in enumerate(categories):
+            if not (folder / f"split.{cat}.{split}.json").exists():
+                absent.append(f"split.{cat}.{split}.json")
+                continue
             asins, dup = read_image_split(root, cat, split)
             g.duplicates += dup
             for asin in asins:
                 g.add(asin, c, split)
     g.sort(splits)
+    if absent:
+        warnings.warn(f"{source} under {root}: no image-split file {', '.join(absent)} in "
+                      f"{folder}; those categories have no items of those splits",
+                      stacklevel=3)
     said = []
     if g.duplicates:
         said.append(f"{g.duplicates} duplicate entries within split files")

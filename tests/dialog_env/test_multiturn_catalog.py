@@ -127,3 +127,13 @@ def test_an_asin_in_an_earlier_split_of_another_category_keeps_that_split(tmp_pa
     items = {a: (c, s) for a, c, s in zip(g.ids, g.cats, g.splits)}
     assert items["X"] == (1, SPLITS.index("val"))
     assert g.ids == ["DV", "D", "X", "S"]  # by category, then split order, then as read
+
+
+def test_a_category_with_some_split_files_missing_loads_the_others(tmp_path):
+    from dialog_env.catalog.real import read_gallery
+
+    (tmp_path / "image_splits").mkdir()
+    (tmp_path / "image_splits" / "split.dress.train.json").write_text(json.dumps(["A", "B"]))
+    with pytest.warns(UserWarning, match="no image-split file split.dress.val.json"):
+        g = read_gallery(tmp_path, ("dress",), ("val", "train"), "test")
+    assert g.ids == ["A", "B"] and set(g.splits) == {SPLITS.index("train")}
