@@ -34,6 +34,7 @@ class RecordedDialogs:
     split: str
     source: str = ""
     meta: dict = field(default_factory=dict)
+    categories: list[str] | None = None  # each dialog's category, where the data says it
 
     def __post_init__(self) -> None:
         n = len(self.targets)
@@ -64,7 +65,19 @@ class RecordedDialogs:
         rows = np.asarray(rows, dtype=np.int64)
         return RecordedDialogs(self.references[rows], self.turns[rows], self.targets[rows],
                                [self.texts[k] for k in rows.tolist()], self.split,
-                               self.source, dict(self.meta))
+                               self.source, dict(self.meta),
+                               None if self.categories is None else
+                               [self.categories[k] for k in rows.tolist()])
+
+    def category_codes(self, catalog: Catalog) -> np.ndarray:
+        """Each dialog's category as an index into `catalog.categories`: the dialog's own
+        where the data gives one the catalog knows, else its target item's."""
+        codes = catalog.category[self.targets].astype(np.int64)
+        if self.categories is not None:
+            names = {c: i for i, c in enumerate(catalog.categories)}
+            codes = np.array([names.get(c, int(d)) for c, d in zip(self.categories, codes)],
+                             dtype=np.int64)
+        return codes
 
     def counts(self) -> dict[int, int]:
         """Dialogs per number of turns."""
@@ -98,7 +111,7 @@ def from_dialogs(dialogs: Sequence, split: str | None = None, join: str = "and",
     with `join` (`real_pairs.join_captions`). The recording's split is the catalog split
     of its items (`CATALOG_SPLIT`: Shoes' `eval` is `test`), or `all` when the dialogs
     come from several splits (such a recording cannot be replayed)."""
-    refs, targets, texts, splits = [], [], [], set()
+    refs, targets, texts, splits, cats = [], [], [], set(), []
     for d in dialogs:
         if split is not None and d.split != split:
             continue
@@ -110,6 +123,7 @@ def from_dialogs(dialogs: Sequence, split: str | None = None, join: str = "and",
             continue
         refs.append(list(turn_refs))
         splits.add(CATALOG_SPLIT.get(d.split, d.split))
+        cats.append(getattr(d, "category", ""))
         targets.append(int(d.target))
         texts.append([join_captions(c, join) for c in turn_caps])
     if not refs:
@@ -117,7 +131,8 @@ def from_dialogs(dialogs: Sequence, split: str | None = None, join: str = "and",
                          f"target) to record")
     return RecordedDialogs(pad_references(refs), np.array([len(r) for r in refs], np.int64),
                            np.array(targets, np.int64), texts,
-                           splits.pop() if len(splits) == 1 else "all", source)
+                           splits.pop() if len(splits) == 1 else "all", source,
+                           categories=cats if all(cats) else None)
 
 
 def from_transactions(catalog: Catalog, transactions: Sequence[Transaction],

@@ -228,7 +228,7 @@ def interactive_runs(args: Args, data, gallery: np.ndarray) -> list[dict]:
         ranks = gallery_ranks(out["final_queries"], world.db.items[gallery], gallery,
                               data.eval.targets, exclude, metric=world.db.metric)
         by_agent.setdefault(name, []).append({"checkpoint": str(path), **recall_summary(
-            ranks, data.catalog.category[data.eval.targets], data.catalog.categories)})
+            ranks, data.eval.category_codes(data.catalog), data.catalog.categories)})
     return [{"composer": "replayed", "aggregator": f"{name} (interactive)", "window": 0,
              "table": "main", "per_seed": runs, "summary": over_seeds(runs)}
             for name, runs in by_agent.items()]
@@ -262,8 +262,8 @@ def main(args: Args) -> dict:
                                         args)
                 seconds.append(time.perf_counter() - s)
                 per_seed.append({"seed": seed, "final_loss": losses[-1] if losses else None,
-                                 **recall_summary(ranks, data.catalog.category[
-                                     data.eval.targets], data.catalog.categories)})
+                                 **recall_summary(ranks, data.eval.category_codes(
+                                     data.catalog), data.catalog.categories)})
             done[key] = {"per_seed": per_seed, "summary": over_seeds(per_seed),
                          "seconds_per_seed": float(np.mean(seconds))}
             if not args.quiet:

@@ -55,6 +55,7 @@ class IndexDialog:
     captions: tuple[tuple[str, ...], ...]
     target: int
     split: str
+    category: str = ""  # of the dialog's file (an item may be filed under another)
 
     @property
     def turns(self) -> int:
@@ -67,7 +68,7 @@ def index_dialogs(catalog: Catalog, transactions: list[Transaction], source: str
     with a warning counting them."""
     position = {a: r for r, a in enumerate(catalog.item_ids)}
     out = [IndexDialog(tuple(position[a] for a in t.references), t.captions,
-                       position[t.target], t.split)
+                       position[t.target], t.split, t.category)
            for t in transactions
            if t.target in position and all(a in position for a in t.references)]
     if len(out) < len(transactions):

@@ -87,12 +87,15 @@ class FileImages:
 
 @dataclass(frozen=True)
 class IndexPair:
-    """A pair as catalog item indices (`target` -1 where the dataset hides it)."""
+    """A pair as catalog item indices (`target` -1 where the dataset hides it) and the
+    category of the file it comes from (an ASIN listed under two categories is one item,
+    of the first)."""
 
     reference: int
     target: int
     captions: tuple[str, ...]
     split: str
+    category: str = ""
 
 
 @dataclass
@@ -224,7 +227,7 @@ def load_fashioniq(root: str | Path, image_size: int = 64, categories=FIQ_CATEGO
                        categories, tags, image_size, images)
     position = {a: r for r, a in enumerate(catalog.item_ids)}
     pairs = [IndexPair(position[p.reference], position.get(p.target, -1) if p.target else -1,
-                       p.captions, p.split)
+                       p.captions, p.split, p.category)
              for p in _pairs(root, categories, splits)
              if p.reference in position and (p.target is None or p.target in position)]
     return catalog, pairs
@@ -318,7 +321,8 @@ def load_shoes(root: str | Path, image_size: int = 64, images: str = "required"
     catalog = assemble(f"shoes-{root.resolve().name}", "Shoes", root, gallery, categories,
                        {}, image_size, images)
     position = {a: r for r, a in enumerate(catalog.item_ids)}
-    return catalog, [IndexPair(position[p.reference], position[p.target], p.captions, p.split)
+    return catalog, [IndexPair(position[p.reference], position[p.target], p.captions, p.split,
+                               p.category)
                      for p in pairs if p.reference in position and p.target in position]
 
 

@@ -217,3 +217,21 @@ def test_multiturn_fashioniq_replayed_over_its_real_catalog(tmp_path):
     assert trunc or term
     assert [ids[i] for i in core.shown[0, :2]] == ["V2", "V1"]
     assert [f.text for f in core.feedback(0)][:2] == ["is darker and has stripes", "is red"]
+
+
+def test_a_dialogs_category_is_its_files_not_its_target_items():
+    """An ASIN under two categories is one item, of the first; a shirt dialog whose target
+    is filed under dress still counts as a shirt dialog."""
+    from dialog_env.catalog.multiturn import IndexDialog
+    from dialog_env.recorded import from_dialogs
+
+    class Catalog:
+        categories = ("dress", "shirt")
+        category = np.array([0, 0, 1])
+
+    rec = from_dialogs([IndexDialog((2,), (("a",),), 0, "val", "shirt"),
+                        IndexDialog((0,), (("b",),), 1, "val", "dress")], "val")
+    assert rec.category_codes(Catalog()).tolist() == [1, 0]
+    assert rec.subset([0]).categories == ["shirt"]
+    unnamed = from_dialogs([IndexDialog((2,), (("a",),), 0, "val")], "val")
+    assert unnamed.categories is None and unnamed.category_codes(Catalog()).tolist() == [0]
