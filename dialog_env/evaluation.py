@@ -39,23 +39,39 @@ def run_protocol(world: DialogWorld, policy: DialogPolicy, pairs, split: str = "
         split=split, max_turns=max_turns,
         feedback_embedding=getattr(policy, "needs_embedding", False),
         info="full", observation="dict")  # the oracle reference agent reads the mentions
-    e = len(pairs)
-    ranks = np.zeros((e, max_turns + 1), dtype=np.int64)
+
+    def reset(core: BatchedDialogs, lo: int, hi: int):
+        return core.reset(
+            seeds=[seed * 1_000_000 + k for k in range(lo, hi)],
+            options=[{"target": int(t), "first_candidate": int(c)} for t, c in pairs[lo:hi]])
+
+    ranks, act_seconds = _play(world, policy, episode, len(pairs), reset, batch_size,
+                               progress, f"eval {policy.name}")
+    return {"ranks": ranks, "policy_seconds_per_dialog": act_seconds / max(len(pairs), 1)}
+
+
+def _play(world: DialogWorld, policy: DialogPolicy, episode, e: int, reset, batch_size: int,
+          progress: bool, desc: str, on_act=None) -> tuple[np.ndarray, float]:
+    """`e` dialogs of `episode` in batches: `reset(core, lo, hi)` starts dialogs lo..hi-1,
+    the policy acts until all are done (`on_act(lo, hi, turn, q)` sees each batch of
+    queries). Returns `ranks (e, max_turns + 1)` (padded with the last) and the policy's
+    total wall time."""
+    ranks = np.zeros((e, episode.max_turns + 1), dtype=np.int64)
     act_seconds = 0.0
-    bar = tqdm(total=e, desc=f"eval {policy.name}", unit="dialog", disable=not progress)
+    bar = tqdm(total=e, desc=desc, unit="dialog", disable=not progress)
     for lo in range(0, e, batch_size):
         hi = min(e, lo + batch_size)
         core = BatchedDialogs(world, hi - lo, episode)
-        obs, infos = core.reset(
-            seeds=[seed * 1_000_000 + k for k in range(lo, hi)],
-            options=[{"target": int(t), "first_candidate": int(c)} for t, c in pairs[lo:hi]])
+        obs, infos = reset(core, lo, hi)
         policy.begin(core)
         ranks[lo:hi, 0] = core.rank
         infos_: list[dict | None] = list(infos)
-        for turn in range(1, max_turns + 1):
+        for turn in range(1, episode.max_turns + 1):
             t0 = time.perf_counter()
             q = policy.act(obs, infos_, core)
             act_seconds += time.perf_counter() - t0
+            if on_act is not None:
+                on_act(lo, hi, turn, q)
             obs, _, _, _, infos_ = core.step(q)
             ranks[lo:hi, turn] = core.rank
             if core.done.all():
@@ -63,7 +79,7 @@ def run_protocol(world: DialogWorld, policy: DialogPolicy, pairs, split: str = "
                 break
         bar.update(hi - lo)
     bar.close()
-    return {"ranks": ranks, "policy_seconds_per_dialog": act_seconds / max(e, 1)}
+    return ranks, act_seconds
 
 
 def run_replay(world: DialogWorld, policy: DialogPolicy, batch_size: int = 256,
@@ -88,26 +104,16 @@ def run_replay(world: DialogWorld, policy: DialogPolicy, batch_size: int = 256,
                             feedback_embedding=getattr(policy, "needs_embedding", False),
                             info="full", observation="dict")
     e = len(rec)
-    ranks = np.zeros((e, budget + 1), dtype=np.int64)
     queries = np.zeros((e, world.dim), dtype=np.float32)
-    bar = tqdm(total=e, desc=f"replay {policy.name}", unit="dialog", disable=not progress)
-    for lo in range(0, e, batch_size):
-        hi = min(e, lo + batch_size)
-        core = BatchedDialogs(world, hi - lo, episode)
-        obs, infos = core.reset(seeds=list(range(lo, hi)),
-                                options=[{"dialog": k} for k in range(lo, hi)])
-        policy.begin(core)
-        ranks[lo:hi, 0] = core.rank
-        infos_: list[dict | None] = list(infos)
-        for turn in range(1, budget + 1):
-            q = np.asarray(policy.act(obs, infos_, core), dtype=np.float32)
-            last = np.flatnonzero(rec.turns[lo:hi] == turn)
-            queries[lo + last] = q[last]
-            obs, _, _, _, infos_ = core.step(q)
-            ranks[lo:hi, turn] = core.rank
-            if core.done.all():
-                ranks[lo:hi, turn + 1:] = core.rank[:, None]
-                break
-        bar.update(hi - lo)
-    bar.close()
+
+    def reset(core: BatchedDialogs, lo: int, hi: int):
+        return core.reset(seeds=list(range(lo, hi)),
+                          options=[{"dialog": k} for k in range(lo, hi)])
+
+    def keep_last(lo: int, hi: int, turn: int, q) -> None:
+        last = np.flatnonzero(rec.turns[lo:hi] == turn)
+        queries[lo + last] = np.asarray(q, dtype=np.float32)[last]
+
+    ranks, _ = _play(world, policy, episode, e, reset, batch_size, progress,
+                     f"replay {policy.name}", keep_last)
     return {"ranks": ranks, "final": ranks[np.arange(e), rec.turns], "final_queries": queries}
