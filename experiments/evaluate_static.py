@@ -147,9 +147,10 @@ def check_args(args: Args) -> None:
         if args.root is None or not args.root.is_dir():
             raise SystemExit(f"--dataset {args.dataset} needs --root, a directory; got "
                              f"{args.root}")
-        if args.model is None:
+        if args.model is None or not (args.model / "config.json").is_file():
             raise SystemExit(f"--dataset {args.dataset} needs --model, a local CLIP model "
-                             f"directory")
+                             f"directory written by save_pretrained (nothing is "
+                             f"downloaded); got {args.model}")
 
 
 def plan(args: Args) -> list[dict]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -75,6 +76,8 @@ def test_gallery_split_and_reference_removal_options(tmp_path):
     ({"aggregators": ["st+max"]}, "--aggregators: unknown"),
     ({"dataset": "imagenet"}, "--dataset must be one of"),
     ({"dataset": "multiturn-fashioniq"}, "needs --root"),
+    ({"dataset": "shoes", "root": Path("."), "model": Path("/nowhere")},
+     "needs --model, a local CLIP model directory.*got /nowhere"),
     ({"eval_dialogs": 0}, "--eval-dialogs is too small"),
     ({"gallery": "train"}, "--gallery must be split or all"),
     ({"remove_reference": "first"}, "--remove-reference must be one of"),
