@@ -58,7 +58,8 @@ def check_args(args: Args) -> None:
 
 
 def load_catalog(dataset: str, root: Path, image_size: int):
-    """The dataset's catalog, after printing what was found."""
+    """The dataset's catalog and its pairs or dialogs (`load_dataset`), after printing what
+    was found; a catalog without any image on disk stops the script."""
     from dialog_env.catalog.datasets import load_dataset
     from dialog_env.catalog.real import describe, summary
 
@@ -67,7 +68,7 @@ def load_catalog(dataset: str, root: Path, image_size: int):
     if len(catalog) == 0:
         raise SystemExit(f"{dataset} under {root}: no item has its image on disk; nothing to "
                          f"encode (see dialog_env.catalog.real_pairs.IMAGE_LAYOUTS)")
-    return catalog
+    return catalog, records
 
 
 def main(args: Args) -> Path:
@@ -75,9 +76,8 @@ def main(args: Args) -> Path:
     from dialog_env.features.clip import CLIPFeatures
 
     check_args(args)
-    catalog = load_catalog(args.dataset, args.root, args.image_size)
+    catalog, _ = load_catalog(args.dataset, args.root, args.image_size)
     extractor = CLIPFeatures(args.model, args.device, args.batch)
-    Path(catalog.meta["cache_dir"]).mkdir(parents=True, exist_ok=True)
     feats = extract_features(catalog, extractor, progress=not args.quiet)
     path = feature_cache_path(catalog, extractor)
     print(f"{args.dataset}: {len(catalog)} items, features {feats.shape} -> {path}")

@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from dialog_env.catalog.catalog import Catalog
-from dialog_env.recorded import CATALOG_SPLIT, RecordedDialogs
+from dialog_env.recorded import RecordedDialogs
 
 DATASETS = ("embedded", "multiturn-fashioniq", "multiturn-shoes", "fashioniq", "shoes")
 # The split of the catalog whose images make the gallery, per evaluation split name.
@@ -61,7 +61,9 @@ class StaticData:
 
     @property
     def gallery_split(self) -> str:
-        return CATALOG_SPLIT.get(self.eval.split, self.eval.split)
+        """The catalog split of the evaluation dialogs (`from_dialogs` maps a dataset's
+        split names to it: Shoes' eval is test)."""
+        return self.eval.split
 
 
 def token_table(tokens: Callable, strings: Sequence[str], max_length: int, width: int,
@@ -108,21 +110,15 @@ def load_real(dataset: str, root: Path, model: Path, image_size: int = 224,
               device: str = "cpu", join: str = "and", progress: bool = True) -> StaticData:
     """A public dataset on disk (`dialog_env.catalog.datasets.load_dataset`) with CLIP
     image features from the feature cache (computed on a miss) and CLIP text features."""
-    from dialog_env.catalog.datasets import load_dataset
-    from dialog_env.catalog.real import describe as describe_catalog
-    from dialog_env.catalog.real import summary
     from dialog_env.features import extract_features
     from dialog_env.features.clip import CLIPFeatures
     from dialog_env.recorded import from_dialogs
+    from experiments.extract_features import load_catalog
 
-    catalog, records, kind = load_dataset(dataset, root, image_size)
-    print(describe_catalog(summary(catalog, records, kind)), flush=True)
-    if len(catalog) == 0:
-        raise ValueError(f"{dataset} under {root}: no item has its image on disk")
+    catalog, records = load_catalog(dataset, root, image_size)
     shoes = dataset in ("shoes", "multiturn-shoes")
     train_split, eval_split = ("train", "eval") if shoes else ("train", "val")
     extractor = CLIPFeatures(model, device)
-    Path(catalog.meta["cache_dir"]).mkdir(parents=True, exist_ok=True)
     images = extract_features(catalog, extractor, progress=progress)
     enc = extractor.encoder
     hidden = int(enc.model.config.text_config.hidden_size)
