@@ -161,18 +161,22 @@ def neighbour_table(catalog: Catalog, items: np.ndarray, k: int,
     table: dict[int, np.ndarray] = {}
     for c in np.unique(catalog.category[items]):
         group = items[catalog.category[items] == c]
-        a = catalog.attributes[group].astype(np.float32)
-        o = catalog.ordinal[group].astype(np.float32)
-        sim = a @ a.T - np.abs(o[:, None, :] - o[None, :, :]).sum(-1)
-        sim += rng.random(sim.shape, dtype=np.float32) * 0.5  # random among ties
-        np.fill_diagonal(sim, -np.inf)
         kk = min(k, len(group) - 1)
         if kk < 1:
             raise ValueError(f"category {catalog.categories[c]!r} has a single item; a "
                              f"recorded dialog needs two")
-        top = np.argpartition(-sim, kk - 1, axis=1)[:, :kk]
-        for i, row in zip(group.tolist(), top):
-            table[i] = group[row]
+        a = catalog.attributes[group].astype(np.float32)
+        o = catalog.ordinal[group].astype(np.float32)
+        # In blocks of rows: the ordinal distances of a whole category at once would take
+        # (group size)^2 x slots floats. The tie-breaking draws come in row order either way.
+        for lo in range(0, len(group), 256):
+            rows = slice(lo, min(len(group), lo + 256))
+            sim = a[rows] @ a.T - np.abs(o[rows, None, :] - o[None, :, :]).sum(-1)
+            sim += rng.random(sim.shape, dtype=np.float32) * 0.5  # random among ties
+            sim[np.arange(sim.shape[0]), np.arange(lo, rows.stop)] = -np.inf
+            top = np.argpartition(-sim, kk - 1, axis=1)[:, :kk]
+            for i, row in zip(group[rows].tolist(), top):
+                table[i] = group[row]
     return table
 
 
