@@ -53,7 +53,6 @@ class StaticConfig:
     text_dim: int = 512  # frozen text features
     dim: int = 512  # D, the common width of queries and gallery features
     token_dim: int = 0  # width of the text tokens (raf needs them)
-    image_token_dim: int = 0  # width of image patch tokens (raf; 0: none)
     window: int = 0  # aggregate the last `window` turns (0: all)
     lstm_hidden: int = 100
     memories: int = 4  # cm-ntm's C
@@ -74,18 +73,13 @@ class StaticConfig:
                      "width", "controller"):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
-        if self.window < 0 or self.token_dim < 0 or self.image_token_dim < 0:
-            raise ValueError(f"window, token_dim and image_token_dim must be >= 0, got "
-                             f"{self.window}, {self.token_dim}, {self.image_token_dim}")
+        if self.window < 0 or self.token_dim < 0:
+            raise ValueError(f"window and token_dim must be >= 0, got {self.window}, "
+                             f"{self.token_dim}")
         if self.composer == "raf" and self.token_dim < 1:
             raise ValueError("composer raf needs text tokens: give token_dim >= 1")
         if self.temperature <= 0:
             raise ValueError(f"temperature must be > 0, got {self.temperature}")
-
-    @property
-    def concatenates(self) -> bool:
-        """Whether the turn texts are the concatenated captions (st+cat)."""
-        return self.aggregator == "st+cat"
 
 
 @dataclass
@@ -97,7 +91,6 @@ class StaticBatch:
     turns: torch.Tensor  # (B,) int64, 1..T
     tokens: torch.Tensor | None = None  # (B, T, L, Dtok) text tokens (raf)
     token_mask: torch.Tensor | None = None  # (B, T, L) bool
-    patches: torch.Tensor | None = None  # (B, T, P, Dp) image patch tokens (raf)
 
 
 def projection(n_in: int, n_out: int, identity: bool) -> nn.Linear:
@@ -117,8 +110,6 @@ class StaticModel(nn.Module):
         self.g_image = projection(c.image_dim, c.dim, c.identity_init)
         self.g_text = projection(c.text_dim, c.dim, c.identity_init)
         self.composer = make_composer(c.composer, c.dim, c.token_dim or None)
-        self.patch_proj = (projection(c.image_token_dim, c.token_dim, c.identity_init)
-                           if c.composer == "raf" and c.image_token_dim else None)
         kind = TRACKER_OF.get(c.aggregator)
         hidden = c.lstm_hidden if kind == "lstm" else c.dim
         self.tracker = None if kind is None else make_tracker(
@@ -142,10 +133,8 @@ class StaticModel(nn.Module):
         if self.config.composer != "raf":
             return self.composer(img, txt)
         tokens, mask = batch.tokens[valid], batch.token_mask[valid]
-        if self.patch_proj is not None and batch.patches is not None:
-            patches = self.patch_proj(batch.patches[valid])
-        else:
-            patches = tokens.new_zeros(len(tokens), 0, tokens.shape[-1])
+        # No image patch tokens here: RAF's image side is the pooled feature.
+        patches = tokens.new_zeros(len(tokens), 0, tokens.shape[-1])
         return self.composer(img, txt, patches, tokens, mask)
 
     def forward(self, batch: StaticBatch) -> torch.Tensor:
