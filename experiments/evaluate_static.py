@@ -176,6 +176,18 @@ def load(args: Args):
                      progress=progress)
 
 
+def excluded(data, removal: str) -> np.ndarray | None:
+    """The item ids each evaluation dialog leaves out of the ranking (`--remove-reference`)."""
+    return {"none": None, "last": data.eval.last_reference()[:, None],
+            "all": data.eval.references}[removal]
+
+
+def scored(data, ranks: np.ndarray) -> dict:
+    """Recall of the final-turn ranks per dialog category (`recall_summary`)."""
+    return recall_summary(ranks, data.eval.category_codes(data.catalog),
+                          data.catalog.categories)
+
+
 def run_one(data, tables, index, spec: dict, seed: int, dim: int, gallery: np.ndarray,
             args: Args) -> tuple[np.ndarray, list[float]]:
     """Train one (composer, aggregator, window) with `seed`; the final-turn ranks of the
@@ -204,9 +216,8 @@ def run_one(data, tables, index, spec: dict, seed: int, dim: int, gallery: np.nd
     evals = index[(*v, data.eval.split)]
     queries = final_queries(model, tables, evals, device=args.device)
     feats = gallery_features(model, data.images[gallery], device=args.device)
-    exclude = {"none": None, "last": data.eval.last_reference()[:, None],
-               "all": data.eval.references}[args.remove_reference]
-    return gallery_ranks(queries, feats, gallery, evals.targets, exclude), losses
+    return gallery_ranks(queries, feats, gallery, evals.targets,
+                         excluded(data, args.remove_reference)), losses
 
 
 def interactive_runs(args: Args, data, gallery: np.ndarray) -> list[dict]:
@@ -220,16 +231,15 @@ def interactive_runs(args: Args, data, gallery: np.ndarray) -> list[dict]:
 
     world = make_world(args.env, progress=not args.quiet)
     replay = replay_world(world, data.eval)
-    exclude = {"none": None, "last": data.eval.last_reference()[:, None],
-               "all": data.eval.references}[args.remove_reference]
+    exclude = excluded(data, args.remove_reference)
     by_agent: dict[str, list[dict]] = {}
     for path in args.interactive:
         name, factory = checkpoint_factory(path, args.device)
         out = run_replay(replay, factory(0), progress=not args.quiet)
         ranks = gallery_ranks(out["final_queries"], world.db.items[gallery], gallery,
                               data.eval.targets, exclude, metric=world.db.metric)
-        by_agent.setdefault(name, []).append({"checkpoint": str(path), **recall_summary(
-            ranks, data.eval.category_codes(data.catalog), data.catalog.categories)})
+        by_agent.setdefault(name, []).append({"checkpoint": str(path),
+                                              **scored(data, ranks)})
     return [{"composer": "replayed", "aggregator": f"{name} (interactive)", "window": 0,
              "table": "main", "per_seed": runs, "summary": over_seeds(runs)}
             for name, runs in by_agent.items()]
@@ -263,8 +273,7 @@ def main(args: Args) -> dict:
                                         args)
                 seconds.append(time.perf_counter() - s)
                 per_seed.append({"seed": seed, "final_loss": losses[-1] if losses else None,
-                                 **recall_summary(ranks, data.eval.category_codes(
-                                     data.catalog), data.catalog.categories)})
+                                 **scored(data, ranks)})
             done[key] = {"per_seed": per_seed, "summary": over_seeds(per_seed),
                          "seconds_per_seed": float(np.mean(seconds))}
             if not args.quiet:
