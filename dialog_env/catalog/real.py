@@ -225,12 +225,17 @@ def load_fashioniq(root: str | Path, image_size: int = 64, categories=FIQ_CATEGO
     tags = read_tags(root, categories, splits) if with_tags else {}
     catalog = assemble(f"fashioniq-{root.resolve().name}", "Fashion IQ", root, gallery,
                        categories, tags, image_size, images)
+    return catalog, index_pairs(catalog, _pairs(root, categories, splits))
+
+
+def index_pairs(catalog: Catalog, pairs: list[Pair]) -> list[IndexPair]:
+    """`pairs` as item indices (a hidden target is -1); pairs naming an item the catalog
+    lacks (its image missing) are left out."""
     position = {a: r for r, a in enumerate(catalog.item_ids)}
-    pairs = [IndexPair(position[p.reference], position.get(p.target, -1) if p.target else -1,
-                       p.captions, p.split, p.category)
-             for p in _pairs(root, categories, splits)
-             if p.reference in position and (p.target is None or p.target in position)]
-    return catalog, pairs
+    return [IndexPair(position[p.reference], -1 if p.target is None else position[p.target],
+                      p.captions, p.split, p.category)
+            for p in pairs
+            if p.reference in position and (p.target is None or p.target in position)]
 
 
 def present_categories(root: Path, categories, splits, source: str) -> tuple[str, ...]:
@@ -320,10 +325,7 @@ def load_shoes(root: str | Path, image_size: int = 64, images: str = "required"
         gallery.add(i, categories.index(cat), "train" if i in train else "test")
     catalog = assemble(f"shoes-{root.resolve().name}", "Shoes", root, gallery, categories,
                        {}, image_size, images)
-    position = {a: r for r, a in enumerate(catalog.item_ids)}
-    return catalog, [IndexPair(position[p.reference], position[p.target], p.captions, p.split,
-                               p.category)
-                     for p in pairs if p.reference in position and p.target in position]
+    return catalog, index_pairs(catalog, pairs)
 
 
 def _shoe_category(name: str, default: str) -> str:
