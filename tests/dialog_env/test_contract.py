@@ -16,16 +16,14 @@ import dialog_env  # noqa: F401
 from dialog_env.config import FLAT_NAMES, EnvConfig, env_config
 from dialog_env.factory import make_core
 from simulators.base import check_shopper
+from tests.docs import doc_example
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def readme_example(name: str) -> str:
-    text = (ROOT / "README.md").read_text()
-    m = re.search(rf"<!-- BEGIN EXAMPLE: {name} -->\n```python\n(.*?)```\n<!-- END EXAMPLE -->",
-                  text, re.S)
-    assert m, f"README example {name!r} not found"
-    return m.group(1)
+    """A runnable example of the documentation (README.md or docs/; tests/docs.py)."""
+    return doc_example(name)
 
 
 def test_the_readme_shopper_runs_in_single_and_vector_envs():
