@@ -92,6 +92,48 @@ def test_update_readme_pastes_generated_blocks(tmp_path, monkeypatch):
         run_script("update_readme")
 
 
+def test_update_readme_fills_the_docs_pages_too(tmp_path, monkeypatch):
+    """README.md and every docs/*.md page are filled; pages in folders under docs/ (such as
+    docs/_pending/) are not; --only refreshes one table wherever its block is."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "docs" / "_pending").mkdir(parents=True)
+    (tmp_path / "a.md").write_text("A1\n")
+    (tmp_path / "b.md").write_text("B1\n")
+    block = "<!-- BEGIN GENERATED: {} -->\nstale\n<!-- END GENERATED -->\n"
+    readme, page = tmp_path / "README.md", tmp_path / "docs" / "results.md"
+    pending = tmp_path / "docs" / "_pending" / "new.md"
+    readme.write_text("intro\n" + block.format("a.md"))
+    page.write_text("# Results\n" + block.format("b.md") + "text\n" + block.format("a.md"))
+    pending.write_text(block.format("a.md"))
+    run_script("update_readme")
+    filled = "<!-- BEGIN GENERATED: {} -->\n{}\n<!-- END GENERATED -->\n"
+    assert readme.read_text() == "intro\n" + filled.format("a.md", "A1")
+    assert page.read_text() == ("# Results\n" + filled.format("b.md", "B1") + "text\n"
+                                + filled.format("a.md", "A1"))
+    assert pending.read_text() == block.format("a.md")
+
+    # One table, in the docs page only: the other blocks keep what they had.
+    (tmp_path / "a.md").write_text("A2\n")
+    (tmp_path / "b.md").write_text("B2\n")
+    run_script("update_readme", "--only", "b.md")
+    assert readme.read_text() == "intro\n" + filled.format("a.md", "A1")
+    assert page.read_text() == ("# Results\n" + filled.format("b.md", "B2") + "text\n"
+                                + filled.format("a.md", "A1"))
+    from experiments.update_readme import update  # what a script that wrote a.md calls
+    assert update(only=["a.md"]) == ["a.md", "a.md"]
+    assert "A2" in readme.read_text() and page.read_text().count("A2") == 1
+    with pytest.raises(ValueError, match="no generated block for c.md"):
+        update(only=["c.md"])
+
+    # A missing file in a docs page leaves every page as it was.
+    (tmp_path / "a.md").write_text("A3\n")
+    page.write_text(page.read_text() + block.format("results/attrnet/table.md"))
+    before = page.read_text()
+    with pytest.raises(FileNotFoundError, match="docs/results.md block needs .*attrnet_report"):
+        run_script("update_readme")
+    assert "A3" not in readme.read_text() and page.read_text() == before
+
+
 def test_train_records_the_whole_configuration(tmp_path):
     out = tmp_path / "run"
     run_script("train", "--agent", "st-avg", "--steps", "2", "--batch", "8",
