@@ -10,6 +10,19 @@ Integrity rules of the cache:
   (JSON: the file's SHA-256, its size, and what it was derived from). `load_npy` and
   `verify` compare the bytes against it and raise `CacheMismatch` naming the file when they
   differ or the sidecar is missing; the callers then rebuild with a warning.
+- Every build of a cached artifact runs under `cache_lock(<artifact>)`, an OS file lock on
+  `<artifact>.lock` beside it (`filelock`), so two processes building the same artifact
+  at once build it once: the builder re-checks the cache under the lock (the second process
+  loads what the first wrote) and only then builds and writes atomically. While it holds
+  the lock, `<artifact>.lock.owner` (JSON: pid, host, since, what) says who holds it. The OS
+  releases the lock when its holder dies (even by SIGKILL), so a killed build never
+  deadlocks the next one. Lock files are neither temporary files (`clean_stale_temp` keeps
+  them) nor cached arrays (no checksum); deleting them while nothing builds is harmless.
+  Nesting order (always this, never the reverse, so nested locks cannot deadlock): catalog
+  arrays (`items.npz`) -> rendered images (`images-<size>.npy`) -> features
+  (`features-<key>.npy`) -> the weights an extractor trains in `fit` (`attrnet-*`). The
+  catalog builds release their locks before returning, so in practice only
+  features -> weights is ever held at once.
 """
 
 from __future__ import annotations
@@ -19,17 +32,32 @@ import json
 import os
 import re
 import secrets
-from collections.abc import Callable
+import socket
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 import platformdirs
+from filelock import FileLock, Timeout
 
 _TEMP = re.compile(r"^\..+\.(\d+)\.[0-9a-f]+\.tmp$")
 
 
+# How long a build waits for another process building the same artifact, by default (an
+# image cache of a million items takes a while to render); `$FASHION_DIALOG_LOCK_TIMEOUT`
+# (seconds) overrides it.
+DEFAULT_LOCK_TIMEOUT = 4 * 3600.0
+
+
 class CacheMismatch(ValueError):
     """A cached file does not match its recorded checksum (or has none)."""
+
+
+class CacheLockTimeout(TimeoutError):
+    """Another process held a cache artifact's build lock for longer than the timeout."""
 
 
 def cache_root() -> Path:
@@ -154,3 +182,86 @@ def load_npy(path: Path, mmap: bool = False, derived_from: dict | None = None) -
         return np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
     except (ValueError, OSError, EOFError) as e:
         raise ValueError(f"{path}: not a readable .npy array ({e}); delete it to rebuild") from e
+
+
+def lock_path(path: Path) -> Path:
+    """The lock file of cached artifact `path`: `<path>.lock` beside it."""
+    return Path(f"{path}.lock")
+
+
+def _owner_path(path: Path) -> Path:
+    return Path(f"{path}.lock.owner")
+
+
+def lock_timeout() -> float:
+    """`$FASHION_DIALOG_LOCK_TIMEOUT` (seconds) when set, else `DEFAULT_LOCK_TIMEOUT`."""
+    raw = os.environ.get("FASHION_DIALOG_LOCK_TIMEOUT")
+    if raw is None or raw.strip() == "":
+        return DEFAULT_LOCK_TIMEOUT
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"FASHION_DIALOG_LOCK_TIMEOUT must be a number of seconds, got "
+                         f"{raw!r}") from None
+    if not value >= 0:
+        raise ValueError(f"FASHION_DIALOG_LOCK_TIMEOUT must be >= 0 seconds, got {raw!r}")
+    return value
+
+
+def lock_holder(path: Path) -> str:
+    """Who holds the build lock of artifact `path`, in words, from its owner record
+    ("unknown" when there is none or it cannot be read)."""
+    try:
+        rec = json.loads(_owner_path(path).read_text())
+        pid, host = int(rec["pid"]), str(rec["host"])
+        since = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(float(rec["since"])))
+    except (OSError, ValueError, KeyError, TypeError):
+        return "unknown (no owner record)"
+    words = f"pid {pid} on {host} since {since}"
+    if rec.get("what"):
+        words += f", building {rec['what']}"
+    if host == socket.gethostname() and not _alive(pid):
+        words += " (that process has exited: the record is stale)"
+    return words
+
+
+@contextmanager
+def cache_lock(path: Path, what: str | None = None, timeout: float | None = None,
+               poll_interval: float = 0.05) -> Iterator[Path]:
+    """Hold the inter-process build lock of cached artifact `path` (`<path>.lock`).
+
+    Use it around "check the cache again, else build and write atomically": a process that
+    finds the lock held prints "waiting for another process building <what>" on stderr and
+    waits up to `timeout` seconds (`lock_timeout()` when None), then raises
+    `CacheLockTimeout` naming the lock file and its holder. Not re-entrant across
+    separate calls for the same path in one thread (that would wait on itself). Yields the
+    lock file's path.
+    """
+    path = Path(path)
+    what = what or path.name
+    lock_file = lock_path(path)
+    lock_file.parent.mkdir(parents=True, exist_ok=True)
+    limit = lock_timeout() if timeout is None else float(timeout)
+    lock = FileLock(str(lock_file))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        print(f"waiting for another process building {what} (lock {lock_file}, held by "
+              f"{lock_holder(path)})", file=sys.stderr, flush=True)
+        try:
+            lock.acquire(timeout=limit, poll_interval=poll_interval)
+        except Timeout:
+            raise CacheLockTimeout(
+                f"timed out after {limit:g} s waiting for the build lock {lock_file} of {what}; "
+                f"it is held by {lock_holder(path)}. If no process is building it, the lock "
+                f"is free once its holder exits; set FASHION_DIALOG_LOCK_TIMEOUT (seconds) to "
+                f"wait longer") from None
+    try:
+        atomic_write_json(_owner_path(path), {"pid": os.getpid(), "host": socket.gethostname(),
+                                              "since": time.time(), "what": what})
+        yield lock_file
+    finally:
+        try:
+            _owner_path(path).unlink(missing_ok=True)
+        finally:
+            lock.release()

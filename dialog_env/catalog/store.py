@@ -4,6 +4,9 @@
 attributes (seconds, even for 1M items) and renders images in chunks with a progress bar
 (in a process pool when there are enough items), writing everything under
 `cache_root()/synthetic-v<generator>-seed<seed>-n<items>/`. Later calls load from there.
+Each build (the arrays, then the images of one size) runs under its artifact's
+`cache_lock`: processes loading the same catalog at once build it once, the others wait
+and load it.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from dialog_env.cache import (
     CacheMismatch,
     atomic_write,
     atomic_write_json,
+    cache_lock,
     cache_root,
     clean_stale_temp,
     verify,
@@ -132,18 +136,25 @@ def die_with_parent() -> None:
         pass
 
 
-def _load_arrays(arrays_file: Path, n_items: int, n_vocab: int) -> dict | None:
-    """The cached item arrays, or None (with a warning) when they fail their checksum."""
+def _load_arrays(arrays_file: Path, n_items: int, n_vocab: int,
+                 quiet: bool = False) -> dict | None:
+    """The cached item arrays, or None (with a warning unless `quiet`) when they are missing
+    or fail their checksum. `quiet` is for the look without the build lock, where another
+    process may be between renaming the file into place and writing its checksum."""
+    if not arrays_file.exists():
+        return None
     try:
         digest = verify(arrays_file)
         with np.load(arrays_file, allow_pickle=False) as z:
             arrays = {k: z[k] for k in z.files}
     except CacheMismatch as e:
-        warnings.warn(f"{e}; rebuilding the catalog", stacklevel=3)
+        if not quiet:
+            warnings.warn(f"{e}; rebuilding the catalog", stacklevel=4)
         return None
     except (ValueError, OSError, EOFError, zipfile.BadZipFile) as e:
-        warnings.warn(f"{arrays_file}: unreadable catalog cache ({type(e).__name__}: {e}); "
-                      f"rebuilding the catalog", stacklevel=3)
+        if not quiet:
+            warnings.warn(f"{arrays_file}: unreadable catalog cache ({type(e).__name__}: {e}); "
+                          f"rebuilding the catalog", stacklevel=4)
         return None
     if arrays["attributes"].shape != (n_items, n_vocab):
         raise ValueError(f"{arrays_file}: attributes shape {arrays['attributes'].shape} "
@@ -152,18 +163,52 @@ def _load_arrays(arrays_file: Path, n_items: int, n_vocab: int) -> dict | None:
     return arrays
 
 
-def _cached_images(image_file: Path) -> bool:
-    """Whether the rendered-image cache exists and matches its checksum (else it is
-    deleted, with a warning, to be rendered again)."""
+def _cached_images(image_file: Path, quiet: bool = False) -> bool:
+    """Whether the rendered-image cache exists and matches its checksum. When it does not
+    match, it is deleted with a warning, to be rendered again — unless `quiet` (the look
+    without the build lock, which must not delete what another process is finishing)."""
     if not image_file.exists():
         return False
     try:
         verify(image_file)
         return True
     except CacheMismatch as e:
+        if quiet:
+            return False
         warnings.warn(f"{e}; rendering the images again", stacklevel=3)
         image_file.unlink()
         return False
+
+
+def _build_arrays(cfg: SyntheticConfig, vocab) -> dict:
+    items = sample_items(cfg)
+    attributes, ordinal = to_arrays(items, vocab)
+    return {"category": items.category, "split": items.split, "attributes": attributes,
+            "ordinal": ordinal, "nuisance": items.nuisance, "parent": items.parent}
+
+
+def _load_or_build_arrays(cfg: SyntheticConfig, vocab, folder: Path) -> dict:
+    """The cached arrays; else built and written under the arrays' build lock (checked
+    again under it, so a process that waited loads what the holder wrote)."""
+    arrays_file = folder / "items.npz"
+    arrays = _load_arrays(arrays_file, cfg.n_items, len(vocab), quiet=True)
+    if arrays is not None:
+        return arrays
+    with cache_lock(arrays_file, what=f"the arrays of catalog {folder.name}"):
+        arrays = _load_arrays(arrays_file, cfg.n_items, len(vocab))
+        if arrays is not None:
+            return arrays
+        arrays = _build_arrays(cfg, vocab)
+
+        def write(tmp: Path) -> None:
+            with open(tmp, "wb") as f:
+                np.savez(f, **arrays)
+        atomic_write(arrays_file, write)
+        arrays["content_hash"] = write_checksum(arrays_file)
+        atomic_write_json(folder / "meta.json", {
+            "generator_version": GENERATOR_VERSION, "seed": cfg.seed, "n_items": cfg.n_items,
+            "vocab": list(vocab.names)})
+    return arrays
 
 
 def load_synthetic(n_items: int = 10_000, seed: int = 0, image_size: int = 64,
@@ -175,33 +220,20 @@ def load_synthetic(n_items: int = 10_000, seed: int = 0, image_size: int = 64,
     cfg = SyntheticConfig(n_items=n_items, seed=seed)
     vocab = build_vocab()
     folder = catalog_dir(cfg)
-    arrays_file = folder / "items.npz"
-    arrays = None
     if cache:
         clean_stale_temp(folder)
-    if cache and arrays_file.exists():
-        arrays = _load_arrays(arrays_file, n_items, len(vocab))
-    if arrays is None:
-        items = sample_items(cfg)
-        attributes, ordinal = to_arrays(items, vocab)
-        arrays = {"category": items.category, "split": items.split, "attributes": attributes,
-                  "ordinal": ordinal, "nuisance": items.nuisance, "parent": items.parent}
-        if cache:
-            def write(tmp: Path) -> None:
-                with open(tmp, "wb") as f:
-                    np.savez(f, **arrays)
-            atomic_write(arrays_file, write)
-            arrays["content_hash"] = write_checksum(arrays_file)
-            atomic_write_json(folder / "meta.json", {
-                "generator_version": GENERATOR_VERSION, "seed": seed, "n_items": n_items,
-                "vocab": list(vocab.names)})
+        arrays = _load_or_build_arrays(cfg, vocab, folder)
+    else:
+        arrays = _build_arrays(cfg, vocab)
     image_file = folder / f"images-{image_size}.npy"
     images = RenderedImages(arrays["category"], arrays["attributes"], vocab.names,
                             arrays["nuisance"], image_size)
     nbytes = n_items * image_size * image_size * 3
     if cache and render and nbytes <= MAX_IMAGE_CACHE_BYTES:
-        if not _cached_images(image_file):
-            _render_all(images, image_file, n_items, progress)
+        if not _cached_images(image_file, quiet=True):
+            with cache_lock(image_file, what=f"the {image_size}px images of catalog {folder.name}"):
+                if not _cached_images(image_file):
+                    _render_all(images, image_file, n_items, progress)
         images = RenderedImages(arrays["category"], arrays["attributes"], vocab.names,
                                 arrays["nuisance"], image_size, cache_file=image_file)
     return Catalog(
