@@ -37,9 +37,10 @@ class DialogWorld:
     `EnvConfig` it was built from (None for a hand-assembled world).
 
     Pickling: a world that `dialog_env.factory.make_world` built from a configuration with
-    a registered shopper (`recipe` is that configuration) pickles as the configuration
-    alone and is rebuilt from the cache where it is unpickled (a few hundred bytes instead
-    of the catalog; the shopper must be registered there too). Any other world (assembled
+    a shopper name (registered, an installed plugin or `module.path:factory`; `recipe` is
+    that configuration) pickles as the configuration alone and is rebuilt from the cache
+    where it is unpickled (a few hundred bytes instead of the catalog; the name must
+    resolve there too: registered, installed or importable). Any other world (assembled
     by hand, or with a user's shopper instance) is pickled as it is."""
 
     recipe: EnvConfig | None = None

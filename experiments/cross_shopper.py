@@ -5,7 +5,8 @@
         --out results/suite/cross_shopper.md
 
 A shopper spec is a registered shopper name, optionally with the template lexicon after a
-colon: `real`, `template`, `template:test` (the template shopper's held-out wording). The
+colon: `real`, `template`, `template:test` (the template shopper's held-out wording), or
+any other shopper name (an installed plugin's, `module.path:factory`). The
 suite (`--eval-shoppers`) evaluates every trained agent on the same test protocol with each
 spec's shopper in place of the one it was trained with (same catalog, item space and
 targets; token ids the agent never learned read as `<unk>`). This script merges suites into
@@ -24,7 +25,7 @@ from dialog_env.cache import atomic_write_text
 from dialog_env.config import EnvConfig
 from experiments.common import read_json
 from experiments.summary import ci_cell
-from simulators.registry import SHOPPERS
+from simulators.registry import SHOPPERS, shopper_factory
 
 LEXICONS = ("train", "test")
 DECODINGS = ("greedy", "beam", "sample")
@@ -34,11 +35,14 @@ OPTIONS = {"template": ("lexicon", LEXICONS), "neural": ("decoding", DECODINGS)}
 
 def check_spec(spec: str) -> str:
     """A shopper spec: a registered name, optionally `:option` (the template shopper's
-    lexicon, the neural shopper's decoding)."""
+    lexicon, the neural shopper's decoding), or a plugin's name (`shopper_factory`)."""
     name, _, option = spec.partition(":")
     if name not in SHOPPERS:
-        raise SystemExit(f"unknown shopper {name!r} in {spec!r}; registered: "
-                         f"{sorted(SHOPPERS)}")
+        try:
+            shopper_factory(spec)
+        except ValueError as e:
+            raise SystemExit(f"{e} (in {spec!r})") from None
+        return spec
     if option and (name not in OPTIONS or option not in OPTIONS[name][1]):
         raise SystemExit(f"{spec!r}: only the template shopper takes a lexicon "
                          f"{list(LEXICONS)} and the neural shopper a decoding "
@@ -47,8 +51,10 @@ def check_spec(spec: str) -> str:
 
 
 def spec_env(env: EnvConfig, spec: str) -> EnvConfig:
-    """`env` with the shopper of `spec` (name[:option])."""
+    """`env` with the shopper of `spec` (name[:option], or a plugin's name)."""
     name, _, option = spec.partition(":")
+    if name not in SHOPPERS:
+        name, option = spec, ""
     shopper = replace(env.shopper, name=name)
     if option:
         field_name = OPTIONS[name][0]

@@ -5,6 +5,10 @@ that builds one for a catalog.
     register_shopper("one-attribute", lambda catalog, config: OneAttributeShopper(catalog))
     env = gym.make("FashionDialog-v0", shopper="one-attribute")
 
+A name is, in this order: a registered shopper (`SHOPPERS`, `register_shopper`); one an
+installed package declares in the entry-point group `fashion_dialog.shoppers`; or
+`module.path:factory` (imported; what a script's `--env.shopper.name` takes for a shopper
+of your own). Every factory is `factory(catalog, config: ShopperConfig) -> Shopper`.
 `gym.make(..., shopper=...)` also takes a `Shopper` instance directly.
 """
 
@@ -14,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from dialog_env.catalog.catalog import Catalog
+from dialog_env.plugins import entry_point_names, load_factory
 from simulators.base import Shopper, check_shopper
 from simulators.neural.config import NeuralConfig
 from simulators.real.config import RealConfig
@@ -30,7 +35,9 @@ class ShopperConfig:
     """A registered shopper (`simulators.registry.SHOPPERS`): real (default: people's
     Fashion IQ / Shoes captions re-grounded onto each pair; chosen by
     experiments.simulator_report), template (attribute-aware templates), neural (Fashion
-    IQ's relative captioner over AttrNet features)."""
+    IQ's relative captioner over AttrNet features); a name an installed package declares
+    (entry-point group fashion_dialog.shoppers); or module.path:factory, a factory
+    `factory(catalog, config) -> Shopper` of your own (importable from PYTHONPATH)."""
     template: TemplateConfig = field(default_factory=TemplateConfig)
     """The template shopper's lexicon, mode shares and noise rates."""
     real: RealConfig = field(default_factory=RealConfig)
@@ -87,6 +94,8 @@ def _real(catalog: Catalog, config: ShopperConfig) -> Shopper:
 
 SHOPPERS: dict[str, ShopperFactory] = {"template": _template, "real": _real}
 SHOPPERS["neural"] = _neural
+SHOPPER_GROUP = "fashion_dialog.shoppers"
+"""The entry-point group in which installed packages declare shoppers."""
 
 
 def register_shopper(name: str, factory: ShopperFactory) -> None:
@@ -112,8 +121,25 @@ def with_template(config: ShopperConfig, template: TemplateConfig | dict | None 
     return config
 
 
+def shopper_factory(name: str) -> ShopperFactory:
+    """The factory of shopper `name`: registered, declared by an installed package (entry
+    points are read here, on the lookup of a name that is not registered) or
+    `module.path:factory`. Raises `ValueError` for a name that is none of these."""
+    if name in SHOPPERS:
+        return SHOPPERS[name]
+    factory = load_factory(name, SHOPPER_GROUP, "shopper")
+    if factory is None:
+        raise ValueError(f"unknown shopper {name!r}; registered: {sorted(SHOPPERS)}; "
+                         f"installed plugins (entry-point group {SHOPPER_GROUP!r}): "
+                         f"{entry_point_names(SHOPPER_GROUP)}; or name a factory of your "
+                         f"own as 'module.path:factory'")
+    return factory
+
+
 def make_shopper(catalog: Catalog, config: ShopperConfig) -> Shopper:
-    """The registered shopper `config.name` for `catalog`."""
-    if config.name not in SHOPPERS:
-        raise ValueError(f"unknown shopper {config.name!r}; registered: {sorted(SHOPPERS)}")
-    return check_shopper(SHOPPERS[config.name](catalog, config))
+    """The shopper `config.name` (see `shopper_factory`) for `catalog`."""
+    shopper = shopper_factory(config.name)(catalog, config)
+    try:
+        return check_shopper(shopper)
+    except TypeError as e:
+        raise TypeError(f"shopper {config.name!r}, what its factory returned: {e}") from None
