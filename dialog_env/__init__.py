@@ -1,9 +1,13 @@
 """FashionDialog: a Gymnasium environment for dialog-based interactive fashion retrieval.
 
 `import dialog_env` registers `FashionDialog-v0` (single env and batched vector env).
+`dialog_env.__version__` is the `fashion-dialog` distribution's version (dialog_env/version.py);
+the experiment scripts record it in every results file.
 """
 
 import gymnasium as gym
+
+from dialog_env.version import __version__
 
 gym.register(
     id="FashionDialog-v0",
@@ -13,4 +17,4 @@ gym.register(
     # agree) and reports it as `env.spec.max_episode_steps`.
 )
 
-__all__: list[str] = []
+__all__: list[str] = ["__version__"]

@@ -23,7 +23,10 @@ def _bootstrap(values: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndar
 def per_turn_metrics(ranks: np.ndarray, n_items: int, ks=KS, n_boot: int = 1000,
                      seed: int = 0) -> dict:
     """recall@K, mean/median rank, rank percentile and success rate per turn, with CIs,
-    and turns to success. Returns plain JSON-serialisable values."""
+    and turns to success. Returns plain JSON-serialisable values: each per-turn entry is
+    `{"mean", "lo", "hi"}` lists, except `median_rank`, which is `{"median": [...]}` (no
+    interval). Files written before that key was named `median` hold `{"mean": [...]}`;
+    `upgrade_per_turn` reads both."""
     ranks = np.asarray(ranks)
     if ranks.ndim != 2 or ranks.shape[0] == 0:
         raise ValueError(f"ranks must be a non-empty (episodes, turns) array, got {ranks.shape}")
@@ -47,7 +50,7 @@ def per_turn_metrics(ranks: np.ndarray, n_items: int, ks=KS, n_boot: int = 1000,
     lo, hi = _bootstrap(ranks.astype(np.float64), idx)
     out["per_turn"]["mean_rank"] = {"mean": ranks.mean(0).tolist(), "lo": lo.tolist(),
                                     "hi": hi.tolist()}
-    out["per_turn"]["median_rank"] = {"mean": np.median(ranks, axis=0).tolist()}
+    out["per_turn"]["median_rank"] = {"median": np.median(ranks, axis=0).tolist()}
     s = success.astype(np.float64)
     lo, hi = _bootstrap(s, idx)
     out["per_turn"]["success"] = {"mean": s.mean(0).tolist(), "lo": lo.tolist(),
@@ -57,3 +60,13 @@ def per_turn_metrics(ranks: np.ndarray, n_items: int, ks=KS, n_boot: int = 1000,
     out["turns_to_success"] = {"mean": float(solved.mean()) if len(solved) else None,
                                "solved": int(len(solved))}
     return out
+
+
+def upgrade_per_turn(per_turn: dict) -> dict:
+    """`per_turn` metrics in the current layout: a `median_rank` stored as `{"mean": [...]}`
+    (results files written before the key was named for what it holds) becomes
+    `{"median": [...]}`; everything else is returned as it is. Does not change its input."""
+    median = per_turn.get("median_rank")
+    if isinstance(median, dict) and "median" not in median and set(median) == {"mean"}:
+        return {**per_turn, "median_rank": {"median": median["mean"]}}
+    return per_turn

@@ -4,7 +4,9 @@ split, saved with the results so every agent is evaluated on the same dialogs.
 A protocol file records the catalog it was drawn from (name, size and a fingerprint of the
 item ids, splits and categories), its split and its length; `load_protocol` checks all of
 them against what the caller is about to run, so a protocol is never reused for another
-catalog, split or number of dialogs."""
+catalog, split or number of dialogs. It also records the `fashion_dialog_version` that drew
+it and names its layout (`results_schema`: dialog_env/schemas/protocol.schema.json); files
+written before those two fields existed load all the same."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ import numpy as np
 from dialog_env.cache import atomic_write_json
 from dialog_env.catalog.catalog import Catalog
 from dialog_env.catalog.schema import SPLITS
+from dialog_env.version import __version__
 
 FIELDS = ("catalog", "catalog_fingerprint", "n_items", "split", "seed", "n_dialogs", "pairs")
 
@@ -60,7 +63,7 @@ def make_protocol(catalog: Catalog, split: str, n_dialogs: int, seed: int = 0) -
         pairs.append([int(t), int(c)])
     return {"catalog": catalog.name, "catalog_fingerprint": catalog_fingerprint(catalog),
             "n_items": len(catalog), "split": split, "seed": seed, "n_dialogs": n_dialogs,
-            "pairs": pairs}
+            "pairs": pairs, "results_schema": "protocol", "fashion_dialog_version": __version__}
 
 
 def save_protocol(protocol: dict, path: str | Path) -> Path:

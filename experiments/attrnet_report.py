@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 import tyro
 
-from dialog_env.cache import atomic_write_json, atomic_write_text
+from dialog_env.cache import atomic_write_text
 from dialog_env.catalog.catalog import Catalog
 from dialog_env.catalog.store import load_synthetic
 from dialog_env.config import CatalogConfig
@@ -45,7 +45,7 @@ from dialog_env.features.attrnet import (
     type_columns,
     weights_path,
 )
-from experiments.common import read_json
+from experiments.common import read_json, write_results
 
 # Fashion IQ, Table 5: AttrNet top-5 attribute recall on the dresses category (real photos,
 # a pretrained CNN backbone, Fashion IQ's own attribute types and values).
@@ -312,7 +312,7 @@ def main(args: Args) -> dict:
     }
     text = render(report)
     args.out.mkdir(parents=True, exist_ok=True)
-    atomic_write_json(args.out / "report.json", report)
+    write_results(args.out / "report.json", report, "report")
     atomic_write_text(args.out / "table.md", text)
     print(text)
     return report

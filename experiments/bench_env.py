@@ -22,7 +22,7 @@ import numpy as np
 import tyro
 
 from dialog_env.batched import BatchedDialogs
-from dialog_env.cache import atomic_write_json, atomic_write_text
+from dialog_env.cache import atomic_write_text
 from dialog_env.catalog.store import load_synthetic
 from dialog_env.config import EpisodeConfig
 from dialog_env.database import RetrievalDB
@@ -30,7 +30,7 @@ from dialog_env.env import FashionDialogEnv
 from dialog_env.item_space import ItemSpace
 from dialog_env.vector import FashionDialogVectorEnv
 from dialog_env.world import DialogWorld
-from experiments.common import machine
+from experiments.common import machine, write_results
 from simulators.registry import ShopperConfig, make_shopper
 
 
@@ -202,8 +202,8 @@ def main(args: Args) -> dict:
     table = "\n".join(lines) + "\n"
     args.out.mkdir(parents=True, exist_ok=True)
     atomic_write_text(args.out / "bench_env.md", table)
-    atomic_write_json(args.out / "bench_env.json", {"args": vars(args) | {"out": str(args.out)},
-                                                    "results": rows, "machine": machine()})
+    write_results(args.out / "bench_env.json", {"args": vars(args) | {"out": str(args.out)},
+                                                "results": rows}, "report")
     print(table)
     return rows
 

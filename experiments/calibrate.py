@@ -23,7 +23,7 @@ import tyro
 
 from dialog_env.cache import atomic_write_text
 from dialog_env.config import EnvConfig
-from experiments.common import with_episode
+from experiments.common import stamped, with_episode
 from experiments.suite_report import goals_met
 
 
@@ -113,7 +113,7 @@ def main(args: Args) -> dict:
     row["R@10"], row["R@5"] = recall(ranks, 10), recall(ranks, 5)
     args.out.mkdir(parents=True, exist_ok=True)
     with open(args.out / "candidates.jsonl", "a") as f:
-        f.write(json.dumps(row) + "\n")
+        f.write(json.dumps(stamped(row, "report")) + "\n")
     rows = [json.loads(x) for x in (args.out / "candidates.jsonl").read_text().splitlines()
             if x.strip()]
     atomic_write_text(args.out / "candidates.md", table(rows))

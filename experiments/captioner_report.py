@@ -29,11 +29,11 @@ from pathlib import Path
 import numpy as np
 import tyro
 
-from dialog_env.cache import atomic_write_json, atomic_write_text
+from dialog_env.cache import atomic_write_text
 from dialog_env.catalog.store import load_synthetic
 from dialog_env.config import CatalogConfig
 from dialog_env.item_space import build_item_space
-from experiments.common import machine, plain
+from experiments.common import plain, write_results
 from simulators.caption_metrics import caption_scores
 from simulators.neural.config import VARIANT_LABELS, VARIANTS, NeuralConfig
 from simulators.neural.data import caption_source
@@ -173,7 +173,7 @@ def main(args: Args) -> dict:
                     "train": {"captions": len(train.texts)},
                     "test": {"captions": len(test.texts), "pairs": len(refs),
                              "references_per_pair": len(test.texts) / max(len(refs), 1)},
-                    "variants": {}, "config": plain(asdict(args)), "machine": machine()}
+                    "variants": {}, "config": plain(asdict(args))}
     device = None
     for variant in args.variants:
         config = replace(args.neural, variant=variant)
@@ -197,7 +197,7 @@ def main(args: Args) -> dict:
     report["context"] = context_rows(train.texts, refs)
     text = table(report)
     args.out.mkdir(parents=True, exist_ok=True)
-    atomic_write_json(args.out / "report.json", report)
+    write_results(args.out / "report.json", report, "report")
     atomic_write_text(args.out / "table.md", text)
     print(text)
     return report

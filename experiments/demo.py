@@ -12,7 +12,6 @@ Full budgets and every agent are `experiments.suite`'s job.
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from dataclasses import dataclass, field
@@ -22,11 +21,11 @@ import numpy as np
 import tyro
 
 from agents import REFERENCE_AGENTS
-from dialog_env.cache import atomic_write_json, atomic_write_text
+from dialog_env.cache import atomic_write_text
 from dialog_env.catalog import load_synthetic, save_gallery
 from dialog_env.config import EnvConfig
 from dialog_env.factory import make_world
-from experiments.common import machine, with_episode
+from experiments.common import machine, read_results, with_episode, write_results
 from experiments.evaluate import Args as EvalArgs
 from experiments.evaluate import evaluate
 from experiments.plot import plot
@@ -86,7 +85,7 @@ def main(args: Args) -> dict:
         "seconds_features": round(t_features, 2), "seconds_total": round(t_total, 2),
         "cache_dir": catalog.meta["cache_dir"],
     })
-    atomic_write_json(args.out / "catalog_stats.json", summary)
+    write_results(args.out / "catalog_stats.json", summary, "report")
     if t_total > 2:  # freshly built (not loaded from the cache): record the build time
         atomic_write_text(args.out / "catalog.md", (
             f"Default catalog: {summary['items']:,} items "
@@ -143,9 +142,9 @@ def train_agents(args: Args) -> list[dict]:
             eval_episodes=args.episodes, eval_seeds=args.seeds,
             checkpoint_every=max(25, args.train_steps // 3), out=args.runs / name,
             quiet=args.quiet))
-        ev = json.loads(Path(res["eval"]).read_text())
+        ev = read_results(res["eval"])
         ev["train_seconds"], ev["device"] = res["train_seconds"], res["device"]
-        atomic_write_json(args.out / "eval" / f"{name}.json", ev)
+        ev = write_results(args.out / "eval" / f"{name}.json", ev, "evaluation")
         results.append(ev)
     return results
 

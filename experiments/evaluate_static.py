@@ -13,7 +13,9 @@ mean (FashionNTM Table 2) and recall@10 / @50 (CFIR). The history-length study (
 Table 4) trains `--history-aggregators` on the last `--history-windows` turns (0: all).
 Before working it prints what it found (dialogs per split, turns, gallery, missing images).
 Writes `<out>/<dataset>/results.json` (every option, per-seed figures), `table.md`,
-`history.md` and the evaluation dialogs (`eval_dialogs.json`). Same seed, same numbers on
+`history.md` and the evaluation dialogs (`eval_dialogs.json`); both JSON files record
+`fashion_dialog_version` and `machine` (layouts: `experiments/schemas/static-results.schema.json`,
+`static-dialogs.schema.json`). Same seed, same numbers on
 the same machine (torch threads fixed by `--threads`).
 """
 
@@ -29,9 +31,9 @@ import tyro
 
 from agents.composers import COMPOSERS
 from agents.static import AGGREGATORS
-from dialog_env.cache import atomic_write_json, atomic_write_text
+from dialog_env.cache import atomic_write_text
 from dialog_env.config import EnvConfig
-from experiments.common import machine, plain
+from experiments.common import plain, write_results
 from experiments.static_data import DATASETS
 from experiments.static_report import history_table, main_table, over_seeds, recall_summary
 
@@ -291,16 +293,15 @@ def main(args: Args) -> dict:
     out = args.out / args.dataset
     out.mkdir(parents=True, exist_ok=True)
     result = {"data": found, "options": {**plain(args), "dim": dim}, "runs": runs,
-              "wall_seconds": time.perf_counter() - t0, "machine": machine(),
-              "threads": args.threads}
-    atomic_write_json(out / "results.json", result)
+              "wall_seconds": time.perf_counter() - t0, "threads": args.threads}
+    result = write_results(out / "results.json", result, "static-results")
     atomic_write_text(out / "table.md", main_table(result))
     if any(r["table"] == "history" for r in runs):
         atomic_write_text(out / "history.md", history_table(result))
-    atomic_write_json(out / "eval_dialogs.json", {
+    write_results(out / "eval_dialogs.json", {
         "split": data.eval.split, "source": data.eval.source, "meta": plain(data.eval.meta),
         "references": data.eval.references.tolist(), "turns": data.eval.turns.tolist(),
-        "targets": data.eval.targets.tolist(), "texts": data.eval.texts})
+        "targets": data.eval.targets.tolist(), "texts": data.eval.texts}, "static-dialogs")
     print(f"wrote {out / 'results.json'} and table.md in {result['wall_seconds']:.0f} s")
     return result
 

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import tyro
 
-from dialog_env.cache import atomic_write_json, atomic_write_text
+from dialog_env.cache import atomic_write_text
+from experiments.common import write_results
 from simulators.grounding import STATUSES, parse
 from simulators.real.build import FIQ_CATEGORIES, read_fashioniq, read_shoes
 
@@ -80,7 +81,7 @@ def main(args: Args) -> dict:
     text = "\n".join(lines)
     args.out.mkdir(parents=True, exist_ok=True)
     atomic_write_text(args.out / "coverage.md", text)
-    atomic_write_json(args.out / "coverage.json", {"split": args.split, "groups": report})
+    write_results(args.out / "coverage.json", {"split": args.split, "groups": report}, "report")
     print(text)
     return report
 

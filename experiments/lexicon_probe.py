@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import tyro
 
-from dialog_env.cache import atomic_write_json
+from experiments.common import write_results
 
 
 @dataclass
@@ -54,7 +54,7 @@ def main(args: Args) -> dict:
 
     result = probe(sentence_encoder().encode)
     args.out.mkdir(parents=True, exist_ok=True)
-    atomic_write_json(args.out / "lexicon_probe.json", result)
+    write_results(args.out / "lexicon_probe.json", result, "report")
     print(f"{result['values']} values: the held-out phrase is nearest its own training "
           f"phrase for {result['nearest_is_own']:.1%}; mean rank of the own phrase "
           f"{result['mean_rank_of_own']:.1f}")

@@ -17,7 +17,7 @@ from pathlib import Path
 import tyro
 
 from dialog_env.cache import atomic_write_text
-from experiments.common import read_json
+from experiments.common import read_results
 from experiments.summary import ci_cell
 
 
@@ -65,7 +65,7 @@ def perception_table(summaries: list[dict]) -> str:
 
 
 def main(args: Args) -> str:
-    text = perception_table([read_json(Path(p) / "summary.json") for p in args.suites])
+    text = perception_table([read_results(Path(p) / "summary.json") for p in args.suites])
     atomic_write_text(args.out, text)
     print(text)
     return text

@@ -26,9 +26,10 @@ from pathlib import Path
 import numpy as np
 import tyro
 
-from dialog_env.cache import atomic_write_json, atomic_write_text
+from dialog_env.cache import atomic_write_text
 from dialog_env.catalog.store import load_synthetic
 from dialog_env.config import EnvConfig
+from experiments.common import write_results
 from experiments.cross_shopper import check_spec, spec_env
 from simulators.base import Feedback
 from simulators.caption_stats import (
@@ -274,7 +275,7 @@ def main(args: Args) -> dict:
     text = render(rows, r, len(real), args)
     args.out.mkdir(parents=True, exist_ok=True)
     atomic_write_text(args.out / "report.md", text)
-    atomic_write_json(args.out / "report.json", report)
+    write_results(args.out / "report.json", report, "report")
     print(text)
     return report
 

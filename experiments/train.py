@@ -8,7 +8,8 @@
 `--env.*` is the whole environment configuration (`dialog_env.config.EnvConfig`: catalog,
 item space, database, shopper and its noise rates, episode, reward); training dialogs come
 from the train split, evaluation from the test split, both with `--env.episode.max-turns`
-turns. `args.json` and `train_result.json` record the full configuration.
+turns. `args.json` and `train_result.json` record the full configuration (layouts:
+`experiments/schemas/train-args.schema.json` and `training.schema.json`).
 
 Learners run in sequence; each has its own step budget. Checkpoints (safetensors + JSON)
 are written atomically to `<out>/stage<k>-<learner>/checkpoint/`; running the same command
@@ -34,10 +35,9 @@ from agents.checkpoint import find_checkpoint
 from agents.learners import LEARNERS, LearnerConfig, train
 from agents.model import LEARNED_AGENTS, DialogAgent
 from agents.policy import TorchPolicy, config_for_world, resolve_device
-from dialog_env.cache import atomic_write_json
 from dialog_env.config import EnvConfig
 from dialog_env.factory import make_world
-from experiments.common import machine, memory_size, plain, with_episode
+from experiments.common import memory_size, plain, with_episode, write_results
 from experiments.evaluate import Args as EvalArgs
 from experiments.evaluate import evaluate
 
@@ -133,7 +133,7 @@ def main(args: Args) -> dict:
                                    loss=args.loss, checkpoint_every=args.checkpoint_every))
               for name, s in zip(args.learners, args.steps)]
     args.out.mkdir(parents=True, exist_ok=True)
-    atomic_write_json(args.out / "args.json", plain(args))
+    write_results(args.out / "args.json", plain(args), "train-args")
     t0 = time.perf_counter()
     train(agent, world, stages, args.out, seed=args.seed, device=device,
           progress=not args.quiet)
@@ -141,7 +141,7 @@ def main(args: Args) -> dict:
     result = {"agent": args.agent, "train_seconds": seconds, "device": str(device),
               "parameters": sum(p.numel() for p in agent.parameters()),
               "config": agent.config.to_dict(), "stages": [asdict(c) for _, c in stages],
-              "env": env.to_dict(), "machine": machine()}
+              "env": env.to_dict()}
     if args.eval_episodes > 0:
         agent = agent.to(device)
         ev = evaluate(EvalArgs(agent=args.agent, env=with_episode(env, split="test"),
@@ -150,7 +150,7 @@ def main(args: Args) -> dict:
                       agent_factory=lambda seed: TorchPolicy(agent, device))
         result["eval"] = str(args.out / "eval" / f"{args.agent}.json")
         result["recall@10_last"] = ev["metrics"]["per_turn"]["recall@10"]["mean"][-1]
-    atomic_write_json(args.out / "train_result.json", result)
+    result = write_results(args.out / "train_result.json", result, "training")
     print(f"{args.agent}: trained in {seconds:.0f} s on {device}" +
           (f", R@10 at turn {turns} = {result['recall@10_last']:.3f}"
            if "recall@10_last" in result else ""))

@@ -3,7 +3,7 @@ import json
 import numpy as np
 import pytest
 
-from dialog_env.metrics import per_turn_metrics
+from dialog_env.metrics import per_turn_metrics, upgrade_per_turn
 from dialog_env.protocol import load_protocol, make_protocol, save_protocol
 
 
@@ -16,7 +16,7 @@ def test_metrics_on_a_hand_computed_example():
     assert pt["recall@10"]["mean"] == [0.25, 0.5, 1.0]
     assert pt["recall@50"]["mean"] == [0.5, 0.75, 1.0]
     assert pt["mean_rank"]["mean"] == [46.0, 37.75, 2.5]
-    assert pt["median_rank"]["mean"] == [40.0, 26.0, 0.5]
+    assert pt["median_rank"] == {"median": [40.0, 26.0, 0.5]}
     assert pt["success"]["mean"] == [0.0, 0.25, 0.5]
     assert pt["rank_percentile"]["mean"][0] == pytest.approx(1 - 46.0 / 99)
     assert m["turns_to_success"] == {"mean": 1.5, "solved": 2}
@@ -24,6 +24,18 @@ def test_metrics_on_a_hand_computed_example():
         lo, mean, hi = (np.array(pt[key][x]) for x in ("lo", "mean", "hi"))
         assert (lo <= mean + 1e-12).all() and (mean <= hi + 1e-12).all()
     json.dumps(m)
+
+
+def test_old_median_rank_layout_is_read_as_the_current_one():
+    new = per_turn_metrics(np.array([[5, 0], [20, 3], [60, 49]]), n_items=100, n_boot=10)
+    pt = new["per_turn"]
+    old = {**pt, "median_rank": {"mean": pt["median_rank"]["median"]}}
+    assert upgrade_per_turn(old) == pt
+    assert old["median_rank"] == {"mean": [20.0, 3.0]}  # the input is left as it was
+    assert upgrade_per_turn(pt) is pt
+    # A per-turn dict that only looks similar (a CI series) is not touched.
+    other = {"median_rank": {"mean": [1.0], "lo": [0.0], "hi": [2.0]}}
+    assert upgrade_per_turn(other) is other
 
 
 def test_success_persists_and_inputs_are_checked():
