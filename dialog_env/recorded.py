@@ -175,6 +175,10 @@ def neighbour_table(catalog: Catalog, items: np.ndarray, k: int,
             sim += rng.random(sim.shape, dtype=np.float32) * 0.5  # random among ties
             sim[np.arange(sim.shape[0]), np.arange(lo, rows.stop)] = -np.inf
             top = np.argpartition(-sim, kk - 1, axis=1)[:, :kk]
+            # argpartition returns the k best in an order its SIMD kernel decides (AVX-512
+            # and AVX2 machines differ); the dialogs draw from the list by position, so it
+            # is put in a machine-independent order: ascending catalog position.
+            top.sort(axis=1)
             for i, row in zip(group[rows].tolist(), top):
                 table[i] = group[row]
     return table

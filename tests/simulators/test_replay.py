@@ -36,6 +36,27 @@ def test_recorded_dialogs_are_chains_of_similar_items_leading_to_the_target(smal
     assert not np.array_equal(other.targets, recorded.targets)
 
 
+def test_neighbour_lists_are_the_most_similar_items_in_a_machine_independent_order(
+        small_world):
+    """Each item's list holds its k most similar items of its category (by the ground
+    truth) in ascending catalog position: the dialogs draw from it by position, so the
+    order must not be left to argpartition's SIMD kernel (it differs between CPUs)."""
+    from dialog_env.recorded import neighbour_table
+
+    cat = small_world.catalog
+    pool = small_world.split_items["test"]
+    table = neighbour_table(cat, pool, 10, np.random.default_rng(0))
+    a, o = cat.attributes.astype(np.int64), cat.ordinal.astype(np.int64)
+    for i in pool[:50].tolist():
+        near = table[i]
+        assert len(near) == 10 and np.all(np.diff(near) > 0) and i not in near
+        group = pool[(cat.category[pool] == cat.category[i]) & (pool != i)]
+        sim = a[group] @ a[i] - np.abs(o[group] - o[i]).sum(1)
+        # the chosen ones are at least as similar as any left out (ties broken at random)
+        chosen = np.isin(group, near)
+        assert sim[chosen].min() >= sim[~chosen].max()
+
+
 def test_each_caption_describes_the_next_reference_against_this_one(small_world, recorded):
     """Multi-turn FashionIQ's semantics: turn j's caption says how reference j+1 (at the
     last turn, the target) differs from reference j; every groundable word is true of it."""
