@@ -11,7 +11,9 @@ C in {1, 2, 4, 8} memories and two memory sizes. Jobs run in `--workers` process
 `--env.*` is the whole environment configuration (`dialog_env.config.EnvConfig`), e.g.
 `--env.shopper.template.wrong-rate 0.1 --env.items.perception ground_truth`; agents train on
 its train split and are evaluated on its test split, with `--env.episode.max-turns` turns.
-`--learners` may list several stages; each needs its own number in `--steps`.
+`--learners` may list several stages; each needs its own number in `--steps`. Every JSON it
+writes names its layout (`results_schema`: suite-summary, suite-agent, suite-job, protocol;
+`experiments/schemas/`) and records `fashion_dialog_version` and `machine`.
 """
 
 from __future__ import annotations
@@ -27,9 +29,9 @@ from pathlib import Path
 import numpy as np
 import tyro
 
-from dialog_env.cache import atomic_write_json, atomic_write_text
+from dialog_env.cache import atomic_write_text
 from dialog_env.config import EnvConfig
-from experiments.common import memory_size, with_episode
+from experiments.common import memory_size, with_episode, write_results
 from experiments.cross_shopper import check_spec, cross_table, spec_env
 from experiments.suite_report import write_report
 
@@ -45,7 +47,8 @@ class Args:
     """Learned agents to train."""
     reference: list[str] = field(default_factory=lambda: ["random", "anchor",
                                                           "oracle-attributes"])
-    """Reference agents evaluated alongside."""
+    """Reference agents evaluated alongside (also an installed plugin's name or your
+    module.path:factory, factory(world, seed) -> agent: docs/own-agent.md)."""
     seeds: list[int] = field(default_factory=lambda: [0, 1, 2])
     """Training seeds (each trained agent is evaluated with its own seed)."""
     learners: list[str] = field(default_factory=lambda: ["supervised"])
@@ -124,8 +127,7 @@ def _job(spec: dict) -> dict:
            "latency_seconds_per_dialog": solo["policy_seconds_per_dialog"],
            "parameters": sum(p.numel() for p in agent.parameters()),
            "ranks": str(ranks_file), "cross": cross}
-    atomic_write_json(Path(spec["run_dir"]) / "job.json", job)
-    return job
+    return write_results(Path(spec["run_dir"]) / "job.json", job, "suite-job")
 
 
 def device_name(device) -> str:
@@ -172,7 +174,7 @@ def collect_jobs(out: Path, world, pairs, turns: int, env: EnvConfig | None = No
         if missing:
             job["cross"] = {**job.get("cross", {}),
                             **cross_from_checkpoint(run_dir, job, env, missing, pairs, turns)}
-            atomic_write_json(run_dir / "job.json", job)
+            job = write_results(run_dir / "job.json", job, "suite-job")
         jobs.append(job)
     return jobs
 
@@ -237,7 +239,6 @@ def _cost(spec: dict) -> float:
 
 def check_args(args: Args) -> None:
     """Refuse arguments that cannot give a result, before any work starts."""
-    from agents import REFERENCE_AGENTS
     from agents.learners import LEARNERS
     from agents.model import LEARNED_AGENTS
 
@@ -248,11 +249,11 @@ def check_args(args: Args) -> None:
                          f"{None if args.sweep_steps is None else len(args.sweep_steps)}); "
                          f"give one step budget per stage")
     for name, known, values in (("--agents", LEARNED_AGENTS, args.agents),
-                                ("--reference", REFERENCE_AGENTS, args.reference),
                                 ("--learners", tuple(LEARNERS), args.learners)):
         bad = [v for v in values if v not in known]
         if bad:
             raise SystemExit(f"{name}: unknown {bad}; expected some of {list(known)}")
+    check_reference(args.reference)
     for name, value, least in (("--workers", args.workers, 1), ("--threads", args.threads, 0),
                                ("--batch", args.batch, 1), ("--episodes", args.episodes, 1)):
         if value < least:
@@ -273,8 +274,19 @@ def check_args(args: Args) -> None:
             raise SystemExit(f"--eval-shoppers: {e}") from None
 
 
+def check_reference(names: list[str]) -> None:
+    """Refuse a `--reference` agent that no name resolves (`agents.plugins`)."""
+    from agents.plugins import agent_factory
+
+    for name in names:
+        try:
+            agent_factory(name)
+        except ValueError as e:
+            raise SystemExit(f"--reference: {e}") from None
+
+
 def main(args: Args) -> dict:
-    from agents import make_reference_agent
+    from agents.plugins import make_agent
     from dialog_env.evaluation import run_protocol
     from dialog_env.factory import make_world
     from dialog_env.metrics import per_turn_metrics
@@ -284,7 +296,8 @@ def main(args: Args) -> dict:
         protocol_filename,
         save_protocol,
     )
-    from experiments.common import machine, plain
+    from experiments.common import plain
+    from experiments.evaluate import result_file
 
     check_args(args)
     turns = args.env.episode.max_turns
@@ -328,7 +341,7 @@ def main(args: Args) -> dict:
         wall = float("nan")
     results: dict[str, dict] = {}
     for name in args.reference:
-        run = run_protocol(world, make_reference_agent(name), protocol["pairs"], "test",
+        run = run_protocol(world, make_agent(name, world, 0), protocol["pairs"], "test",
                            turns, seed=0, progress=False)
         results[name] = {"agent": name, "metrics": per_turn_metrics(run["ranks"],
                                                                     world.n_items),
@@ -355,11 +368,13 @@ def main(args: Args) -> dict:
                                                           for j in group]), world.n_items)
                       for x in args.eval_shoppers if all(x in j.get("cross", {})
                                                          for j in group)}}
+    test_env = with_episode(args.env, split="test").to_dict()
     for name, r in results.items():
-        atomic_write_json(args.out / "eval" / f"{name}.json", r)
-    summary = {"results": results, "args": plain(args), "machine": machine(),
-               "wall_seconds": wall}
-    atomic_write_json(args.out / "summary.json", summary)
+        write_results(args.out / "eval" / result_file(name),
+                      {**r, "split": "test", "env": test_env}, "suite-agent")
+    summary = write_results(args.out / "summary.json",
+                            {"results": results, "args": plain(args), "wall_seconds": wall},
+                            "suite-summary")
     write_report(args, results, wall)
     if args.eval_shoppers:
         atomic_write_text(args.out / "cross_shopper.md", cross_table([summary]))
