@@ -89,9 +89,10 @@ class BatchedDialogs:
         if self.replay is not None and self.replay.split != self.split:
             raise ValueError(f"the replay shopper's recorded dialogs are of split "
                              f"{self.replay.split!r}, the episodes of {self.split!r}")
-        # Optional: a frozen sentence encoder's embedding of each dialog's last caption.
+        # Optional: a frozen sentence encoder's embedding of each dialog's last caption
+        # (the `feedback_embedding` observation, or the flat layout's text part).
         self.encoder = None
-        if episode.feedback_embedding:
+        if episode.embeds_text:
             from dialog_env.features.sentence import sentence_encoder
 
             self.encoder = sentence_encoder()

@@ -143,6 +143,8 @@ class DatabaseConfig:
 
 INFO_MODES = ("numeric", "full")  # or None: no infos
 OBSERVATIONS = ("dict", "flat")
+FLAT_TEXTS = ("bow", "hashed", "embedding")  # the caption part of observation="flat"
+HASHED_WIDTH = 256  # flat_text="hashed" without hashed_width
 
 
 @dataclass(frozen=True)
@@ -164,6 +166,13 @@ class EpisodeConfig:
     turn, candidate), full (also text, mode, mentions, candidate_id) or None (nothing)."""
     observation: str = "dict"
     """Observation layout: dict (a Dict of Boxes) or flat (one float32 Box for MLPs)."""
+    flat_text: str | None = None
+    """The caption part of observation=flat: bow (bag-of-words counts, vocab - 1 wide),
+    hashed (signed hashed bag of words, hashed_width wide) or embedding (the 384-d
+    sentence embedding; needs the `text` extra). None: embedding with
+    feedback_embedding=True, else bow. The dict layout ignores it."""
+    hashed_width: int | None = None
+    """Width of flat_text=hashed (default 256); only with flat_text=hashed."""
 
     def __post_init__(self) -> None:
         one_of(self.split, "split", SPLITS)
@@ -175,6 +184,34 @@ class EpisodeConfig:
         if self.info is not None:
             one_of(self.info, "info", INFO_MODES)
         one_of(self.observation, "observation", OBSERVATIONS)
+        if self.flat_text is not None:
+            one_of(self.flat_text, "flat_text", FLAT_TEXTS)
+        if self.hashed_width is not None:
+            _set(self, "hashed_width", as_int(self.hashed_width, "hashed_width", lo=1))
+            if self.flat_text != "hashed":
+                raise ValueError(f"hashed_width={self.hashed_width!r} is the width of "
+                                 f"flat_text='hashed'; this episode's flat_text is "
+                                 f"{self.flat_text!r}")
+        if (self.observation == "flat" and self.feedback_embedding
+                and self.flat_text in ("bow", "hashed")):
+            raise ValueError(f"feedback_embedding=True puts the sentence embedding in the "
+                             f"flat observation, where flat_text={self.flat_text!r} puts "
+                             f"the {self.flat_text} vector; give flat_text='embedding' or "
+                             f"drop feedback_embedding")
+
+    @property
+    def flat_caption(self) -> str:
+        """What the caption part of the flat observation is: bow, hashed or embedding."""
+        if self.flat_text is not None:
+            return self.flat_text
+        return "embedding" if self.feedback_embedding else "bow"
+
+    @property
+    def embeds_text(self) -> bool:
+        """Whether the core computes the caption's sentence embedding (for the
+        `feedback_embedding` observation or the flat layout's text part)."""
+        return self.feedback_embedding or (self.observation == "flat"
+                                           and self.flat_caption == "embedding")
 
 
 @dataclass(frozen=True)
@@ -229,6 +266,7 @@ FLAT_NAMES: dict[str, tuple[str, str]] = {
     "exclude_shown": ("episode", "exclude_shown"), "max_tokens": ("episode", "max_tokens"),
     "feedback_embedding": ("episode", "feedback_embedding"),
     "info": ("episode", "info"), "observation": ("episode", "observation"),
+    "flat_text": ("episode", "flat_text"), "hashed_width": ("episode", "hashed_width"),
     "reward": ("reward", "kind"), "success_bonus": ("reward", "success_bonus"),
 }
 

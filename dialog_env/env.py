@@ -40,12 +40,23 @@ observation is one float32 `Box` (`dialog_env.observations.flat_layout` names th
 
 | slice                  | size         | meaning                                        |
 |------------------------|--------------|------------------------------------------------|
-| `caption`              | vocab - 1    | bag-of-words counts of the caption token ids   |
-|                        |              | (id t at t - 1, padding left out), in [0, L];  |
-|                        | (384)        | with `feedback_embedding=True` the embedding   |
+| `caption`              | vocab - 1    | `flat_text="bow"` (default): bag-of-words      |
+|                        |              | counts of the caption token ids (id t at t - 1,|
+|                        |              | padding left out), in [0, L]                   |
+|                        | (256)        | `flat_text="hashed"`: signed hashed bag of     |
+|                        |              | words, `hashed_width` wide (default 256), in   |
+|                        |              | [-L, L] (`dialog_env.hashing`)                 |
+|                        | (384)        | `flat_text="embedding"` (the default with      |
+|                        |              | `feedback_embedding=True`): the embedding      |
 | `candidate_features`   | Dv           | visual features of the shown item              |
 | `candidate_attributes` | V            | attributes of the shown item                   |
 | `turn`                 | 1            | turn / max_turns, in [0, 1]                    |
+
+On the default world (real shopper, AttrNet) that is 4,777 floats with the bag of words
+(4,517 of them the caption), 516 hashed (256 + 260), 644 with the embedding (384 + 260).
+For RL libraries use `observation="flat", flat_text="hashed"`, not Gymnasium's
+`FlattenObservation` on the dict, which would turn the token ids into float64 numbers
+(an id's value means nothing: neighbouring ids are unrelated words).
 
 `info` (`info=` setting, `dialog_env.infos`): `"numeric"` (default) holds numpy scalars
 only: `target_rank` (np.int64; 0-based, among items not shown yet; 0 once the target has
@@ -78,9 +89,18 @@ raises `ValueError`/`TypeError` naming the option, the value and the env index (
 
 Terminated when the target is shown. Truncated after `max_turns` turns (default 10): the
 environment truncates itself, the same in `gym.make` and `gym.make_vec`, and
-`env.spec.max_episode_steps` reports `max_turns` (the registration adds no `TimeLimit`; to
-change the budget pass `max_turns=`, since `gym.make`'s own `max_episode_steps=` only adds
-an outer `TimeLimit`). Stepping an ended episode raises `RuntimeError`.
+`env.spec.max_episode_steps` reports `max_turns` (the registration adds no `TimeLimit`).
+Stepping an ended episode raises `RuntimeError`.
+
+`max_episode_steps=N` is the turn budget too, in `gym.make` and `gym.make_vec` alike: the
+dialog runs N turns and `env.spec.max_episode_steps` is N (`dialog_env.budget`). Given with
+a `max_turns=` that disagrees, both raise `ValueError` naming the two; -1 (Gymnasium's "no
+`TimeLimit`") keeps `max_turns`. `gym.make` also wraps the env in its `TimeLimit(N)` (it
+keeps the argument for that and never hands it to the env, which reads it as `gym.make`
+assigns its spec); the wrapper truncates at the step the dialog does, except that a
+dialog that shows the target on its last turn comes out terminated *and* truncated (the
+wrapper sets `truncated` whatever the env says). `max_turns=N` gives the same dialogs
+without the wrapper: terminated only, as in the vector env.
 
 ## Arguments
 
@@ -97,7 +117,8 @@ only, or CLIP image embeddings with `clip_model=DIR`, a local model directory;
 dataset on disk, `"fashioniq"|"shoes"|"multiturn-fashioniq"|"multiturn-shoes"`, with
 `root=DIR` and `images="required"|"optional"` (`dialog_env.catalog.datasets`; its
 shopper is `shopper="template"`, speaking from the dataset's attribute tags);
-`info="numeric"|"full"|None`; `observation="dict"|"flat"`;
+`info="numeric"|"full"|None`; `observation="dict"|"flat"` with
+`flat_text="bow"|"hashed"|"embedding"` and `hashed_width=256` (its caption part);
 `progress=True` (the first build of a catalog, its images and features says so on
 stderr, with progress bars; loading from the cache is silent); `shopper=` a registered
 shopper name (`"template"`), a `ShopperConfig` or any object keeping the shopper contract
@@ -113,7 +134,7 @@ the setting and the value.
 `gym.make_vec("FashionDialog-v0", num_envs=B, vectorization_mode="vector_entry_point")`
 runs B dialogs on one batched core (`dialog_env.batched`), ranking all queries with one
 matrix product; same seeds give the same dialogs as B single environments. It takes the
-same keyword arguments (`max_episode_steps=` is accepted as another name for `max_turns`),
+same keyword arguments (`max_episode_steps=` sets the turn budget, as in `gym.make`),
 `render_mode="ansi"` (a list of transcripts) or `"rgb_array"` (the strips stacked,
 `(B, S, S * (max_turns + 1), 3)`). `autoreset_mode=` (an `AutoresetMode` or its name,
 also the `venv.autoreset_mode` attribute): NEXT_STEP (default), SAME_STEP (the ended
@@ -140,41 +161,26 @@ without the dialog in progress: call `reset()` before `step()`.
 * v0: initial version. Later fixes that change no default dialog: `max_turns` given to
   `gym.make` is the episode budget (it was cut to 10 by the registration's `TimeLimit`; an
   episode that ends by showing the target on its last turn is now terminated only, not
-  also truncated, as in the vector env); actions are ranked by direction at any scale.
+  also truncated, as in the vector env); `max_episode_steps` given to `gym.make` is the
+  turn budget too (the dialog ended after `max_turns` while `env.spec` said N); actions
+  are ranked by direction at any scale.
   `info` holds numpy scalars by default (`info="full"` for the caption text and
-  mentions); `observation="flat"`; the vector env's SAME_STEP and DISABLED autoreset
+  mentions); `observation="flat"` (and its `flat_text`); the vector env's SAME_STEP and
+  DISABLED autoreset
   modes; pickling by configuration.
 """
 
 from __future__ import annotations
 
-import dataclasses
-
 import gymnasium as gym
 import numpy as np
 
+from dialog_env.budget import MakeBudgetSpec, turn_budget
 from dialog_env.factory import make_core
 from dialog_env.queries import real_array
 from dialog_env.world import DialogWorld
 
 _ROW0 = np.zeros(1, dtype=np.int64)  # the single env's one dialog
-
-
-class TurnBudgetSpec:
-    """`env.spec` with `max_episode_steps` set to the env's own turn budget
-    (`core.max_turns`): whatever spec `gym.make`/`gym.make_vec` assign, it reports the
-    truncation the environment applies."""
-
-    def __get__(self, env, owner=None):
-        if env is None:
-            return self
-        spec = env.__dict__.get("_spec")
-        if spec is None or "core" not in env.__dict__:
-            return spec
-        return dataclasses.replace(spec, max_episode_steps=env.core.max_turns)
-
-    def __set__(self, env, spec) -> None:
-        env.__dict__["_spec"] = spec
 
 
 class PicklesItsArguments:
@@ -196,17 +202,32 @@ class FashionDialogEnv(PicklesItsArguments, gym.Env):
     `dialog_env.factory.make_core`."""
 
     metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 1}
-    spec = TurnBudgetSpec()
+    spec = MakeBudgetSpec()
 
     def __init__(self, render_mode: str | None = None, **kwargs):
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(f"unknown render_mode {render_mode!r}; expected one of "
                              f"{self.metadata['render_modes']}")
         self._kwargs = {"render_mode": render_mode, **kwargs}
-        self.core = make_core(1, **kwargs)
         self.render_mode = render_mode
+        self._build(kwargs)
+
+    def _build(self, kwargs: dict) -> None:
+        self.core = make_core(1, **kwargs)
         self.observation_space = self.core.observation_space()
         self.action_space = self.core.action_space()
+
+    def take_turn_budget(self, max_episode_steps, source: str = "") -> None:
+        """Make `max_episode_steps` the dialog's turn budget (`gym.make` calls this with
+        the `TimeLimit` it adds, `dialog_env.budget`); a `max_turns=` keyword that
+        disagrees raises `ValueError` naming both; None or -1 change nothing."""
+        turns = turn_budget(max_episode_steps, self._kwargs.get("max_turns"), source)
+        if turns is None:
+            return
+        if turns != self.core.max_turns:  # the world comes from the per-process cache
+            kwargs = {k: v for k, v in self._kwargs.items() if k != "render_mode"}
+            self._build({**kwargs, "max_turns": turns})
+        self._kwargs["max_turns"] = turns  # pickles with its budget
 
     @property
     def world(self) -> DialogWorld:

@@ -5,9 +5,14 @@
             with `feedback_embedding=True`)
     "flat"  one float32 `Box`, for default MLP policies (SB3 `MlpPolicy`, RLlib, TorchRL):
             [caption ; visual features ; attributes ; turn / max_turns], where the caption
-            is the bag-of-words count vector of its token ids (`vocab - 1` entries: id t
-            counts at t - 1, padding is left out), or its sentence embedding with
-            `feedback_embedding=True`. `flat_layout(core)` names the slices.
+            is, by `EpisodeConfig.flat_text` (`flat_caption`):
+              bow        the bag-of-words count vector of its token ids (`vocab - 1`
+                         entries: id t counts at t - 1, padding is left out), in [0, L];
+              hashed     the signed hashed bag of words (`hashed_width` entries, default
+                         256; `dialog_env.hashing`), in [-L, L];
+              embedding  its sentence embedding (384 entries), in [-1, 1] (the default
+                         with `feedback_embedding=True`).
+            `flat_layout(core)` names the slices.
 """
 
 from __future__ import annotations
@@ -16,6 +21,9 @@ from typing import TYPE_CHECKING
 
 import gymnasium as gym
 import numpy as np
+
+from dialog_env.config import HASHED_WIDTH
+from dialog_env.hashing import hashed_bag_of_words
 
 if TYPE_CHECKING:
     from dialog_env.batched import BatchedDialogs
@@ -35,13 +43,30 @@ def dict_space(core: BatchedDialogs) -> gym.spaces.Dict:
     })
 
 
+def _hashed_width(core: BatchedDialogs) -> int:
+    return core.episode.hashed_width or HASHED_WIDTH
+
+
 def _text_dim(core: BatchedDialogs) -> int:
-    return core.encoder.dim if core.encoder is not None else len(core.world.shopper.vocab) - 1
+    kind = core.episode.flat_caption
+    if kind == "embedding":
+        return core.encoder.dim
+    return _hashed_width(core) if kind == "hashed" else len(core.world.shopper.vocab) - 1
+
+
+def flat_text(core: BatchedDialogs) -> np.ndarray:
+    """`(B, text dim)` float32: the caption part of all B flat observations."""
+    kind, vocab = core.episode.flat_caption, len(core.world.shopper.vocab)
+    if kind == "embedding":
+        return core.embedding
+    if kind == "hashed":
+        return hashed_bag_of_words(core.tokens, vocab, _hashed_width(core))
+    return bag_of_words(core.tokens, vocab)
 
 
 def flat_layout(core: BatchedDialogs) -> dict[str, slice]:
-    """Where each part lies in the flat observation: `caption` (bag of words or
-    embedding), `candidate_features`, `candidate_attributes`, `turn`."""
+    """Where each part lies in the flat observation: `caption` (bag of words, hashed bag
+    of words or embedding), `candidate_features`, `candidate_attributes`, `turn`."""
     sizes = {"caption": _text_dim(core), "candidate_features": core.world.space.visual_dim,
              "candidate_attributes": core.world.attributes.shape[1], "turn": 1}
     out, lo = {}, 0
@@ -54,10 +79,13 @@ def flat_space(core: BatchedDialogs) -> gym.spaces.Box:
     layout = flat_layout(core)
     n = layout["turn"].stop
     low, high = np.zeros(n, np.float32), np.ones(n, np.float32)
-    if core.encoder is not None:
+    kind = core.episode.flat_caption
+    if kind == "embedding":
         low[layout["caption"]] = -1.0
     else:
         high[layout["caption"]] = core.max_tokens
+        if kind == "hashed":
+            low[layout["caption"]] = -core.max_tokens
     low[layout["candidate_features"]] = core.vis_lo
     high[layout["candidate_features"]] = core.vis_hi
     return gym.spaces.Box(low, high, (n,), np.float32)
@@ -79,8 +107,7 @@ def observations(core: BatchedDialogs) -> dict[str, np.ndarray] | np.ndarray:
     """All B dialogs' observations: a dict of `(B, ...)` arrays, or `(B, D)` float32."""
     c = core.candidate
     if core.episode.observation == "flat":
-        text = (core.embedding if core.encoder is not None else
-                bag_of_words(core.tokens, len(core.world.shopper.vocab)))
+        text = flat_text(core)
         turn = (core.turn / core.max_turns).astype(np.float32)[:, None]
         return np.concatenate([text, core.world.visual[c], core.world.attributes[c], turn],
                               axis=1, dtype=np.float32)

@@ -33,8 +33,9 @@ from gymnasium.utils import seeding
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
+from dialog_env.budget import TurnBudgetSpec, turn_budget
 from dialog_env.checks import as_int
-from dialog_env.env import PicklesItsArguments, TurnBudgetSpec
+from dialog_env.env import PicklesItsArguments
 from dialog_env.factory import make_core
 from dialog_env.infos import vector_infos
 from dialog_env.options import per_env_options
@@ -76,11 +77,9 @@ class FashionDialogVectorEnv(PicklesItsArguments, VectorEnv):
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(f"unknown render_mode {render_mode!r}; expected one of "
                              f"{self.metadata['render_modes']}")
-        if max_episode_steps is not None:  # another name for max_turns
-            turns = kwargs.setdefault("max_turns", max_episode_steps)
-            if turns != max_episode_steps:
-                raise ValueError(f"max_episode_steps={max_episode_steps!r} and "
-                                 f"max_turns={turns!r} disagree; give one of them")
+        turns = turn_budget(max_episode_steps, kwargs.get("max_turns"))
+        if turns is not None:  # the turn budget, as in gym.make (`dialog_env.budget`)
+            kwargs["max_turns"] = turns
         self.autoreset_mode = as_autoreset_mode(autoreset_mode)
         self.metadata = {**type(self).metadata, "autoreset_mode": self.autoreset_mode}
         num_envs = as_int(num_envs, "num_envs")

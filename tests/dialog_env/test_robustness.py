@@ -19,6 +19,7 @@ from dialog_env.config import (
 )
 from dialog_env.factory import make_core
 from dialog_env.rewards import RewardConfig
+from dialog_env.vector import FashionDialogVectorEnv
 
 VEC = {"vectorization_mode": "vector_entry_point"}
 
@@ -126,6 +127,83 @@ def test_make_vec_max_episode_steps_is_the_turn_budget(fake_world):
     with pytest.raises(ValueError, match="max_episode_steps=4 and max_turns=5 disagree"):
         gym.make_vec("FashionDialog-v0", num_envs=1, world=fake_world, max_episode_steps=4,
                      max_turns=5, **VEC)
+
+
+
+def _make(vector: str | None, fake_world, **kw):
+    """`gym.make` (vector None) or `gym.make_vec` in the given vectorization mode."""
+    if vector is None:
+        return gym.make("FashionDialog-v0", world=fake_world, **kw)
+    return gym.make_vec("FashionDialog-v0", num_envs=1, world=fake_world,
+                        vectorization_mode=vector, **kw)
+
+
+def _dialog_turns(env) -> int:
+    """Turns the budget allows: the zero action never shows target 260 before turn 25."""
+    opts = {"target": 260, "first_candidate": 299}
+    if isinstance(env, gym.vector.VectorEnv):
+        env.reset(seed=0, options={"per_env": [opts]}
+                  if isinstance(env.unwrapped, FashionDialogVectorEnv) else opts)
+        n, term, trunc = _turns(env, vector=True)
+    else:
+        env.reset(seed=0, options=opts)
+        n, term, trunc = _turns(env)
+    assert (term, trunc) == (False, True)
+    return n
+
+
+@pytest.mark.parametrize("vector", [None, "vector_entry_point", "sync"])
+@pytest.mark.parametrize("steps", [4, 20])
+def test_max_episode_steps_is_the_turn_budget_in_make_and_make_vec(fake_world, vector, steps):
+    env = _make(vector, fake_world, max_episode_steps=steps)
+    cores = ([e.unwrapped.core for e in env.envs] if vector == "sync" else
+             [env.unwrapped.core])
+    assert [c.max_turns for c in cores] == [steps]
+    assert _dialog_turns(env) == steps
+    if vector != "sync":  # (SyncVectorEnv's spec is Gymnasium's own)
+        assert env.spec.max_episode_steps == steps == env.unwrapped.spec.max_episode_steps
+    space = (env.single_observation_space if vector else env.observation_space)["turn"]
+    assert space.high[0] == steps  # the observation knows the budget too
+
+
+@pytest.mark.parametrize("vector", [None, "vector_entry_point", "sync"])
+def test_max_episode_steps_disagreeing_with_max_turns_is_refused(fake_world, vector):
+    with pytest.raises(ValueError, match=r"max_episode_steps=4.* and max_turns=5 disagree"):
+        _make(vector, fake_world, max_episode_steps=4, max_turns=5)
+    env = _make(vector, fake_world, max_episode_steps=6, max_turns=6)  # agreeing is fine
+    assert _dialog_turns(env) == 6
+    with pytest.raises(ValueError, match="max_episode_steps must be >= 1, got 0"):
+        _make(None, fake_world, max_episode_steps=0)
+
+
+@pytest.mark.parametrize("vector", [None, "vector_entry_point"])
+def test_max_episode_steps_minus_one_keeps_max_turns(fake_world, vector):
+    env = _make(vector, fake_world, max_episode_steps=-1, max_turns=7)
+    assert _dialog_turns(env) == 7 == env.spec.max_episode_steps
+
+
+def test_gym_makes_budget_survives_recreating_and_pickling(fake_world):
+    import pickle
+
+    env = gym.make("FashionDialog-v0", world=fake_world, max_episode_steps=12)
+    again = gym.make(env.spec)  # the spec's max_episode_steps (its kwargs have no max_turns)
+    assert again.unwrapped.core.max_turns == 12 and _dialog_turns(again) == 12
+    back = pickle.loads(pickle.dumps(env))
+    assert back.unwrapped.core.max_turns == 12 and _dialog_turns(back) == 12
+    with pytest.raises(ValueError, match=r"max_episode_steps=12 \(the EnvSpec's\) and "
+                                         r"max_turns=30 disagree"):
+        gym.make(env.spec, max_turns=30)  # the TimeLimit would still cut at 12
+
+
+def test_gym_makes_time_limit_also_truncates_a_dialog_found_on_its_last_turn(fake_world):
+    # As documented: the TimeLimit gym.make adds sets `truncated` at the budget whatever
+    # the env says; max_turns= gives the same dialog terminated only.
+    opts = {"target": 12, "first_candidate": 299}  # shown on turn 13 by the zero action
+    env = gym.make("FashionDialog-v0", world=fake_world, max_episode_steps=13)
+    env.reset(seed=0, options=opts)
+    assert _turns(env) == (13, True, True)
+    env.unwrapped.reset(seed=0, options=opts)  # the env itself: terminated only
+    assert _turns(env.unwrapped) == (13, True, False)
 
 
 # ---------------------------------------------------------------- 3. reset options
