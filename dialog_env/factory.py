@@ -17,14 +17,14 @@ from typing import Any
 from dialog_env.batched import BatchedDialogs
 from dialog_env.catalog.catalog import Catalog
 from dialog_env.catalog.store import (
-    MAX_IMAGE_CACHE_BYTES,
     SyntheticConfig,
     catalog_dir,
     load_synthetic,
 )
 from dialog_env.config import FLAT_NAMES, EnvConfig, env_config
 from dialog_env.database import RetrievalDB
-from dialog_env.features import feature_cache_path
+from dialog_env.extras import check_extras
+from dialog_env.features import feature_cache_path, shipped
 from dialog_env.features.attrnet import weights_path
 from dialog_env.item_space import ItemSpace, build_item_space, perception_extractor
 from dialog_env.rewards import RewardConfig, RewardFn
@@ -65,22 +65,39 @@ def _space_and_db(catalog: Catalog, config: EnvConfig, progress: bool
     """The item space and database of `config` over `catalog` (saying, with `progress`,
     when features are computed or AttrNet trained rather than loaded from the cache)."""
     it = config.items
-    path = feature_cache_path(catalog, perception_extractor(
-        catalog, it.perception, it.visual_dim, it.attrnet, clip_model=it.clip_model))
-    if progress and path is not None and not path.exists():
-        if it.perception == "attrnet":
-            weights = weights_path(catalog, it.attrnet)
-            train = "" if weights is not None and weights.exists() else (
-                f"training AttrNet on the {len(catalog.indices('train'))} train items "
-                f"(once per catalog) and ")
-            _say(f"{train}computing its features of {len(catalog)} items into {path}")
+    extractor = perception_extractor(catalog, it.perception, it.visual_dim, it.attrnet,
+                                     clip_model=it.clip_model)
+    path = feature_cache_path(catalog, extractor)
+    if path is not None and not path.exists():
+        if shipped.find(catalog.name, catalog.meta.get("content_hash"), extractor.key()):
+            if progress:
+                _say(f"installing the {it.perception} features shipped with the package for "
+                     f"{catalog.name} into {path}")
         else:
-            kind = "CLIP" if it.perception == "clip" else "pixel"
-            _say(f"computing the {kind} features of {len(catalog)} items into {path}")
+            _say_computing(catalog, it, path, progress)
+            # Every extractor reads the images: render them all into the cache at once (in
+            # a process pool) rather than item by item.
+            ensure = getattr(catalog.images, "ensure_cached", None)
+            if ensure is not None:
+                ensure(progress)
     space = build_item_space(catalog, it.perception, it.visual_dim, it.attribute_weight,
                              it.attrnet, progress=progress, clip_model=it.clip_model)
     return space, RetrievalDB(space.matrix, metric=config.database.metric,
                               index=config.database.index)
+
+
+def _say_computing(catalog: Catalog, it, path, progress: bool) -> None:
+    if not progress:
+        return
+    if it.perception == "attrnet":
+        weights = weights_path(catalog, it.attrnet)
+        train = "" if weights is not None and weights.exists() else (
+            f"training AttrNet on the {len(catalog.indices('train'))} train items "
+            f"(once per catalog) and ")
+        _say(f"{train}computing its features of {len(catalog)} items into {path}")
+    else:
+        kind = "CLIP" if it.perception == "clip" else "pixel"
+        _say(f"computing the {kind} features of {len(catalog)} items into {path}")
 
 
 def _shopper(catalog: Catalog, space: ItemSpace, config: EnvConfig) -> Shopper:
@@ -109,12 +126,12 @@ def _catalog(c, progress: bool) -> Catalog:
     if c.dataset != "synthetic":
         return _dataset_catalog(c, progress)
     folder = catalog_dir(SyntheticConfig(n_items=c.n_items, seed=c.seed))
-    images = c.n_items * c.image_size ** 2 * 3 <= MAX_IMAGE_CACHE_BYTES
-    if progress and not ((folder / "items.npz").exists() and (
-            not images or (folder / f"images-{c.image_size}.npy").exists())):
-        _say(f"building the synthetic catalog ({c.n_items} items, seed {c.seed}, "
-             f"{c.image_size}px images) into {folder}; later makes load it from there")
-    return load_synthetic(c.n_items, c.seed, c.image_size, progress=progress)
+    if progress and not (folder / "items.npz").exists():
+        _say(f"building the synthetic catalog ({c.n_items} items, seed {c.seed}) into "
+             f"{folder}; later makes load it from there")
+    # Images are rendered into the cache only when features are computed from them
+    # (`_space_and_db`); a world whose features are shipped or cached never renders them.
+    return load_synthetic(c.n_items, c.seed, c.image_size, render=False, progress=progress)
 
 
 def _dataset_catalog(c, progress: bool) -> Catalog:
@@ -140,6 +157,7 @@ def make_world(config: EnvConfig | None = None, shopper: Shopper | None = None,
     `progress`: say what is built (a line on stderr and progress bars) when something is
     not in the disk cache yet."""
     config = config or EnvConfig()
+    check_extras(config)  # before any work: name the extra a light install lacks
     c = config.catalog
     catalog = _cached(_catalogs, c, lambda: _catalog(c, progress))
     key = (c, config.items, config.database)

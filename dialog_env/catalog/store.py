@@ -48,10 +48,16 @@ MAX_IMAGE_CACHE_BYTES = 4 << 30
 
 
 class RenderedImages:
-    """Images of a synthetic catalog: from the on-disk cache when built, else rendered."""
+    """Images of a synthetic catalog: from the on-disk cache when built, else rendered.
+
+    `cache_file` is where the image cache of this catalog lives (None: no cache, e.g. too
+    large); `ensure_cached` renders every image into it once (under the cache lock) and reads
+    from it from then on. Until then images are rendered on access, so a world that never
+    reads pixels (its features shipped or cached) never renders the catalog."""
 
     def __init__(self, category: np.ndarray, attributes: np.ndarray, vocab_names: tuple[str, ...],
-                 nuisance: np.ndarray, image_size: int, cache_file: Path | None = None):
+                 nuisance: np.ndarray, image_size: int, cache_file: Path | None = None,
+                 label: str = "catalog"):
         if not 8 <= image_size <= MAX_IMAGE_SIZE:
             raise ValueError(f"image_size must be in 8..{MAX_IMAGE_SIZE}, got {image_size}")
         self.image_size = image_size
@@ -59,13 +65,34 @@ class RenderedImages:
         self._attributes = attributes
         self._names = vocab_names
         self._nuisance = nuisance
-        cached = cache_file is not None and cache_file.exists()
-        # (verified against its checksum by `load_synthetic` before it is opened here)
-        self._cache = np.load(cache_file, mmap_mode="r", allow_pickle=False) if cached else None
-        if self._cache is not None and self._cache.shape != (len(category), image_size,
-                                                             image_size, 3):
-            raise ValueError(f"{cache_file}: image cache shape {self._cache.shape} does not match "
-                             f"{len(category)} items of size {image_size}; delete it to rebuild")
+        self._cache_file, self._label = cache_file, label
+        self._cache: np.ndarray | None = None
+
+    @property
+    def cached(self) -> bool:
+        """Whether images are read from the on-disk cache."""
+        return self._cache is not None
+
+    def ensure_cached(self, progress: bool = True) -> bool:
+        """Render every image into the on-disk cache unless it is there and verifies (once,
+        under the cache lock: a second process waits and loads it), then read from it; False
+        when this catalog has no image cache."""
+        if self._cache is not None:
+            return True
+        f = self._cache_file
+        if f is None:
+            return False
+        if not _cached_images(f, quiet=True):
+            with cache_lock(f, what=f"the {self.image_size}px images of {self._label}"):
+                if not _cached_images(f):
+                    _render_all(self, f, len(self._category), progress)
+        cache = np.load(f, mmap_mode="r", allow_pickle=False)
+        shape = (len(self._category), self.image_size, self.image_size, 3)
+        if cache.shape != shape:
+            raise ValueError(f"{f}: image cache shape {cache.shape} does not match "
+                             f"{shape[0]} items of size {self.image_size}; delete it to rebuild")
+        self._cache = cache
+        return True
 
     def render(self, indices: np.ndarray) -> np.ndarray:
         out = np.empty((len(indices), self.image_size, self.image_size, 3), np.uint8)
@@ -215,7 +242,9 @@ def load_synthetic(n_items: int = 10_000, seed: int = 0, image_size: int = 64,
                    cache: bool = True, render: bool = True, progress: bool = True) -> Catalog:
     """The synthetic catalog for (`n_items`, `seed`), built once and cached.
 
-    `render=False` skips building the image cache (images are then rendered on access).
+    `render=False` skips building the image cache (images are then rendered on access,
+    until `catalog.images.ensure_cached()` builds it); an image cache already on disk is
+    used either way.
     """
     cfg = SyntheticConfig(n_items=n_items, seed=seed)
     vocab = build_vocab()
@@ -225,17 +254,14 @@ def load_synthetic(n_items: int = 10_000, seed: int = 0, image_size: int = 64,
         arrays = _load_or_build_arrays(cfg, vocab, folder)
     else:
         arrays = _build_arrays(cfg, vocab)
-    image_file = folder / f"images-{image_size}.npy"
-    images = RenderedImages(arrays["category"], arrays["attributes"], vocab.names,
-                            arrays["nuisance"], image_size)
     nbytes = n_items * image_size * image_size * 3
-    if cache and render and nbytes <= MAX_IMAGE_CACHE_BYTES:
-        if not _cached_images(image_file, quiet=True):
-            with cache_lock(image_file, what=f"the {image_size}px images of catalog {folder.name}"):
-                if not _cached_images(image_file):
-                    _render_all(images, image_file, n_items, progress)
-        images = RenderedImages(arrays["category"], arrays["attributes"], vocab.names,
-                                arrays["nuisance"], image_size, cache_file=image_file)
+    image_file = folder / f"images-{image_size}.npy" if cache and nbytes <= \
+        MAX_IMAGE_CACHE_BYTES else None
+    images = RenderedImages(arrays["category"], arrays["attributes"], vocab.names,
+                            arrays["nuisance"], image_size, cache_file=image_file,
+                            label=f"catalog {folder.name}")
+    if render or (image_file is not None and _cached_images(image_file, quiet=True)):
+        images.ensure_cached(progress)
     return Catalog(
         name=f"synthetic-seed{seed}-n{n_items}",
         item_ids=SyntheticIds(seed, n_items),

@@ -29,7 +29,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from tqdm.auto import tqdm
 
-from dialog_env.cache import CacheMismatch, atomic_write, atomic_write_json, verify, write_checksum
+from dialog_env.cache import (
+    CacheMismatch,
+    atomic_write,
+    atomic_write_json,
+    cache_lock,
+    verify,
+    write_checksum,
+)
 from dialog_env.catalog.catalog import Catalog
 from dialog_env.catalog.render import MAX_IMAGE_SIZE
 from dialog_env.checks import as_int, as_real
@@ -214,28 +221,55 @@ def weights_path(catalog: Catalog, config: AttrNetConfig) -> Path | None:
 def load_or_train_attrnet(catalog: Catalog, config: AttrNetConfig, cache: bool = True,
                           progress: bool = True):
     """AttrNet for `catalog`: the cached weights when they verify against this catalog's
-    content hash and `config`, else trained (with a warning when a stale cache existed)
-    and saved as safetensors + JSON config + checksum."""
+    content hash and `config`; else the weights shipped with the package for exactly this
+    catalog and config (`dialog_env.features.shipped`: the default world's); else trained
+    (with a warning when a stale cache existed) and saved as safetensors + JSON config +
+    checksum. Training takes the cache lock: a second process waits and loads the weights."""
     from safetensors.torch import load_file, save_file
 
+    from dialog_env.features import shipped
+
     path = weights_path(catalog, config) if cache else None
+    if path is None:
+        return train_attrnet(catalog, config, progress=progress)
     source = _source(catalog, config)
-    if path is not None and path.exists():
+
+    def cached(quiet: bool):
+        """The cached weights when they verify, else None (warning unless `quiet`: the look
+        without the lock, while another process may be writing them)."""
+        if not path.exists():
+            return None
         try:
             verify(path, derived_from=source)
         except CacheMismatch as e:
-            warnings.warn(f"{e}; training AttrNet again", stacklevel=2)
-        else:
-            model = build_attrnet(config, catalog)
-            model.load_state_dict(load_file(str(path)))
-            return model.eval()
-    model = train_attrnet(catalog, config, progress=progress)
-    if path is not None:
-        state = {k: v.detach().contiguous() for k, v in model.state_dict().items()}
-        atomic_write(path, lambda p: save_file(state, str(p), metadata={"key": config.key()}))
-        atomic_write_json(path.with_suffix(".json"), {**asdict(config), **source})
-        write_checksum(path, derived_from=source)
+            if not quiet:
+                warnings.warn(f"{e}; training AttrNet again", stacklevel=4)
+            return None
+        model = build_attrnet(config, catalog)
+        model.load_state_dict(load_file(str(path)))
+        return model.eval()
+
+    model = cached(quiet=True)
+    if model is not None:
+        return model
+    with cache_lock(path, what=f"AttrNet {config.key()} of {catalog.name}"):
+        model = cached(quiet=False)
+        if model is None and shipped.install(catalog, path, shipped_weights_key(config)):
+            shipped.install(catalog, path.with_suffix(".json"),
+                            shipped_weights_key(config) + ".json")
+            model = cached(quiet=False)
+        if model is None:
+            model = train_attrnet(catalog, config, progress=progress)
+            state = {k: v.detach().contiguous() for k, v in model.state_dict().items()}
+            atomic_write(path, lambda p: save_file(state, str(p), metadata={"key": config.key()}))
+            atomic_write_json(path.with_suffix(".json"), {**asdict(config), **source})
+            write_checksum(path, derived_from=source)
     return model
+
+
+def shipped_weights_key(config: AttrNetConfig) -> str:
+    """The key of AttrNet weights of `config` among the shipped artifacts."""
+    return f"attrnet-weights-{config.key()}"
 
 
 def split_features(features: np.ndarray, config: AttrNetConfig) -> tuple[np.ndarray, np.ndarray]:

@@ -20,6 +20,7 @@ from tqdm.auto import tqdm
 
 from dialog_env.cache import CacheMismatch, atomic_save_npy, cache_lock, load_npy
 from dialog_env.catalog.catalog import Catalog
+from dialog_env.features import shipped
 
 CHUNK = 4096
 
@@ -98,6 +99,8 @@ def extract_features(catalog: Catalog, extractor: FeatureExtractor, cache: bool 
         return feats
     with cache_lock(path, what=f"the {extractor.name} features of {catalog.name}"):
         feats = _load_cached(path, source, n, dim, quiet=False)
+        if feats is None and shipped.install(catalog, path, extractor.key()):
+            feats = _load_cached(path, source, n, dim, quiet=False)
         if feats is None:
             feats = _compute(catalog, extractor, progress)
             atomic_save_npy(path, feats, derived_from=source)

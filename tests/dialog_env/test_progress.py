@@ -20,9 +20,9 @@ def test_a_first_build_says_what_it_builds_and_a_cached_one_is_silent(
     gym.make("FashionDialog-v0", **TINY)
     out, err = capfd.readouterr()
     said = out + err
-    assert "building the synthetic catalog (300 items, seed 77, 16px images)" in said
+    assert "building the synthetic catalog (300 items, seed 77)" in said
     assert str(tmp_path) in said
-    assert "render 16px" in said  # the images' progress bar
+    assert "render 16px" in said  # the images' progress bar (features are computed from them)
     # The default perception: AttrNet is trained on the train items, then encodes all.
     assert "training AttrNet on the 180 train items (once per catalog)" in said
     assert "computing its features of 300 items" in said and "attrnet:" in said
