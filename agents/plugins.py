@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 from agents import REFERENCE_AGENTS, make_reference_agent
 from dialog_env.evaluation import DialogPolicy
-from dialog_env.plugins import entry_point_names, load_factory
+from dialog_env.plugins import resolve_factory
 from dialog_env.world import DialogWorld
 
 AGENT_GROUP = "fashion_dialog.agents"
@@ -35,15 +35,9 @@ def _reference(name: str) -> AgentFactory:
 def agent_factory(name: str) -> AgentFactory:
     """The factory of agent `name` (see the module docstring); `ValueError` for a name that
     is none of these. Nothing is built: scripts call it to refuse a bad name early."""
-    if name in REFERENCE_AGENTS:
-        return _reference(name)
-    factory = load_factory(name, AGENT_GROUP, "agent")
-    if factory is None:
-        raise ValueError(f"unknown agent {name!r}; reference agents: {list(REFERENCE_AGENTS)}; "
-                         f"installed plugins (entry-point group {AGENT_GROUP!r}): "
-                         f"{entry_point_names(AGENT_GROUP)}; or name a factory of your own "
-                         f"as 'module.path:factory' (factory(world, seed) -> agent)")
-    return factory
+    known = {n: _reference(n) for n in REFERENCE_AGENTS}
+    return resolve_factory(name, known, AGENT_GROUP, "agent", "reference agents",
+                           " (factory(world, seed) -> agent)")
 
 
 def check_agent(agent: object, name: str) -> DialogPolicy:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+import warnings
 from types import FrameType
 from typing import Any
 
@@ -49,6 +50,11 @@ def make_time_limit(frame: FrameType | None) -> tuple[Any, str] | None:
     from gymnasium.envs import registration
 
     if frame is None or frame.f_code is not registration.make.__code__:
+        return None
+    if not {"max_episode_steps", "env_spec"} <= set(frame.f_locals):
+        # This reads two local names of Gymnasium's `make` (1.x); say so if they change.
+        warnings.warn("FashionDialog cannot read gym.make's max_episode_steps (Gymnasium's "
+                      "make changed); pass the turn budget as max_turns=", stacklevel=2)
         return None
     given = frame.f_locals.get("max_episode_steps")
     if given is not None:

@@ -19,10 +19,11 @@ Integrity rules of the cache:
   deadlocks the next one. Lock files are neither temporary files (`clean_stale_temp` keeps
   them) nor cached arrays (no checksum); deleting them while nothing builds is harmless.
   Nesting order (always this, never the reverse, so nested locks cannot deadlock): catalog
-  arrays (`items.npz`) -> rendered images (`images-<size>.npy`) -> features
-  (`features-<key>.npy`) -> the weights an extractor trains in `fit` (`attrnet-*`). The
-  catalog builds release their locks before returning, so in practice only
-  features -> weights is ever held at once.
+  arrays (`items.npz`); then features (`features-<key>.npy`) -> rendered images
+  (`images-<size>.npy`, rendered under the features lock when features are computed from
+  them) and -> the weights an extractor trains in `fit` (`attrnet-*`). The arrays lock is
+  released before `load_synthetic` returns, and no build takes the features lock while
+  holding an images or weights lock.
 """
 
 from __future__ import annotations

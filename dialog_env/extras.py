@@ -32,7 +32,8 @@ def _missing(modules: tuple[str, ...]) -> list[str]:
 
 def needs(config: EnvConfig) -> dict[str, str]:
     """The extras `config` needs, each with the reason (an empty dict on the light install's
-    default world)."""
+    default world). AttrNet on a public dataset always counts as needing torch, even when
+    its features happen to be in the cache already (a known limit)."""
     out: dict[str, str] = {}
     it = config.items
     if it.perception == "attrnet" and not _attrnet_features_at_hand(config):
@@ -42,8 +43,9 @@ def needs(config: EnvConfig) -> dict[str, str]:
     if it.perception == "clip":
         out["agents"] = "perception 'clip' runs a CLIP model with torch"
         out["text"] = "perception 'clip' loads CLIP with transformers"
-    if config.episode.feedback_embedding:
-        out["text"] = "feedback_embedding=True embeds captions with all-MiniLM-L6-v2"
+    if config.episode.embeds_text:
+        out["text"] = ("the observation embeds captions with all-MiniLM-L6-v2 "
+                       "(feedback_embedding=True or flat_text='embedding')")
     if config.shopper.name == "neural":
         out["agents"] = "shopper 'neural' is a relative captioner trained with torch"
     return out
@@ -80,7 +82,7 @@ def _attrnet_features_at_hand(config: EnvConfig) -> bool:
     if c.dataset != "synthetic":
         return False
     key = AttrNetFeatures(len(build_vocab()), config.items.attrnet).key()
-    if shipped.has(_catalog_label(config), key):
+    if shipped.has(_catalog_label(config), key, c.image_size):
         return True
     folder = catalog_dir(SyntheticConfig(n_items=c.n_items, seed=c.seed))
     return Path(folder / f"features-{key}.npy").exists()

@@ -69,17 +69,13 @@ def _space_and_db(catalog: Catalog, config: EnvConfig, progress: bool
                                      clip_model=it.clip_model)
     path = feature_cache_path(catalog, extractor)
     if path is not None and not path.exists():
-        if shipped.find(catalog.name, catalog.meta.get("content_hash"), extractor.key()):
+        if shipped.find(catalog.name, catalog.meta.get("content_hash"), extractor.key(),
+                        shipped.image_size(catalog)):
             if progress:
                 _say(f"installing the {it.perception} features shipped with the package for "
                      f"{catalog.name} into {path}")
         else:
             _say_computing(catalog, it, path, progress)
-            # Every extractor reads the images: render them all into the cache at once (in
-            # a process pool) rather than item by item.
-            ensure = getattr(catalog.images, "ensure_cached", None)
-            if ensure is not None:
-                ensure(progress)
     space = build_item_space(catalog, it.perception, it.visual_dim, it.attribute_weight,
                              it.attrnet, progress=progress, clip_model=it.clip_model)
     return space, RetrievalDB(space.matrix, metric=config.database.metric,
@@ -130,7 +126,7 @@ def _catalog(c, progress: bool) -> Catalog:
         _say(f"building the synthetic catalog ({c.n_items} items, seed {c.seed}) into "
              f"{folder}; later makes load it from there")
     # Images are rendered into the cache only when features are computed from them
-    # (`_space_and_db`); a world whose features are shipped or cached never renders them.
+    # (`extract_features`); a world whose features are shipped or cached never renders them.
     return load_synthetic(c.n_items, c.seed, c.image_size, render=False, progress=progress)
 
 

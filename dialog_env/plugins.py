@@ -103,6 +103,22 @@ def load_factory(name: str, group: str, kind: str) -> Callable[..., Any] | None:
     return None
 
 
+def resolve_factory(name: str, known: dict[str, Callable[..., Any]], group: str, kind: str,
+                    known_label: str, signature: str = "") -> Callable[..., Any]:
+    """The factory of `kind` `name`: one of `known` (the project's own), else declared by an
+    installed package under entry-point `group`, else `module.path:factory`; `ValueError`
+    listing all three for a name that is none of these."""
+    if name in known:
+        return known[name]
+    factory = load_factory(name, group, kind)
+    if factory is None:
+        raise ValueError(f"unknown {kind} {name!r}; {known_label}: {list(known)}; "
+                         f"installed plugins (entry-point group {group!r}): "
+                         f"{entry_point_names(group)}; or name a factory of your own as "
+                         f"'module.path:factory'{signature}")
+    return factory
+
+
 def _import_failed(spec: str, kind: str, module_name: str, e: Exception) -> ImportError:
     return ImportError(f"{kind} {spec!r}: importing module {module_name!r} failed: "
                        f"{type(e).__name__}: {e}")

@@ -4,8 +4,9 @@
     python -m experiments.ship_features --check    # recompute from the shipped weights, compare
 
 Building trains AttrNet on the default catalog exactly as a first `gym.make` with an empty
-cache would (the catalog, its images, then AttrNet on the train split and the features of
-every item, all in the cache), then copies the weights (safetensors + JSON config) and the
+cache did before anything was shipped (the catalog, its images, then AttrNet on the train
+split and the features of every item, in a fresh cache folder, `--cache`, with nothing
+shipped installed), then copies the weights (safetensors + JSON config) and the
 features (compressed `.npz`) into `dialog_env/features/data/` with `manifest.json`: each
 file's SHA-256 and size and what it was derived from (catalog name and content hash, the
 extractor's key). Re-run it whenever the catalog generator or AttrNet's defaults change
@@ -19,7 +20,9 @@ different CPU changes the last bits, not more); it exits non-zero above `--toler
 from __future__ import annotations
 
 import json
+import os
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,10 +40,15 @@ class Args:
     """Catalog size (the default world's)."""
     seed: int = 0
     """Catalog seed (the default world's)."""
+    image_size: int = 64
+    """Catalog image size (the default world's)."""
     attrnet: AttrNetConfig = field(default_factory=AttrNetConfig)
     """AttrNet settings (the default world's)."""
     out: Path | None = None
     """Folder to write (default: the package's dialog_env/features/data/)."""
+    cache: Path | None = None
+    """Cache folder to build in (default: a new temporary folder, so the catalog, its
+    images, AttrNet and the features are all built from scratch; nothing shipped is used)."""
     check: bool = False
     """Only check: recompute features from the shipped weights and compare."""
     check_items: int = 500
@@ -52,11 +60,12 @@ class Args:
 def _catalog(args: Args):
     from dialog_env.catalog import load_synthetic
 
-    return load_synthetic(args.n_items, args.seed, args.attrnet.image_size, render=False)
+    return load_synthetic(args.n_items, args.seed, args.image_size, render=False)
 
 
 def build(args: Args) -> list[dict]:
-    """Train (or load from the cache) and ship; returns the manifest entries written."""
+    """Build from scratch (nothing shipped is installed) and ship; returns the manifest
+    entries written."""
     from dialog_env.features import extract_features, shipped
     from dialog_env.features.attrnet import (
         AttrNetFeatures,
@@ -64,18 +73,25 @@ def build(args: Args) -> list[dict]:
         shipped_weights_key,
         weights_path,
     )
-
-    out = args.out or shipped.DATA
-    catalog = _catalog(args)
-    catalog.images.ensure_cached()
-    extractor = AttrNetFeatures(len(catalog.vocab), args.attrnet)
-    extract_features(catalog, extractor)  # trains AttrNet (cached) and computes features
-    extractor.fit(catalog)  # the weights file exists now
-    weights = weights_path(catalog, args.attrnet)
-    source = _source(catalog, args.attrnet)
-    feats_source = {"catalog": catalog.name, "content_hash": catalog.meta["content_hash"]}
     from dialog_env.features.base import feature_cache_path
 
+    out = args.out or shipped.DATA
+    cache = args.cache or Path(tempfile.mkdtemp(prefix="fashion-dialog-ship-"))
+    old = os.environ.get("FASHION_DIALOG_CACHE")
+    os.environ["FASHION_DIALOG_CACHE"] = str(cache)
+    try:
+        with shipped.disabled():
+            catalog = _catalog(args)
+            extractor = AttrNetFeatures(len(catalog.vocab), args.attrnet)
+            extract_features(catalog, extractor)  # renders, trains AttrNet, computes
+            weights = weights_path(catalog, args.attrnet)
+    finally:
+        if old is None:
+            os.environ.pop("FASHION_DIALOG_CACHE", None)
+        else:
+            os.environ["FASHION_DIALOG_CACHE"] = old
+    source = _source(catalog, args.attrnet)
+    feats_source = {"catalog": catalog.name, "content_hash": catalog.meta["content_hash"]}
     entries = [
         shipped.ship(feature_cache_path(catalog, extractor), "features", extractor.key(),
                      catalog, feats_source, out),
@@ -86,7 +102,8 @@ def build(args: Args) -> list[dict]:
                      checksum=False),
     ]
     for e in entries:
-        print(f"shipped {e['file']}: {e['bytes']:,} bytes, sha256 {e['sha256'][:16]}...")
+        print(f"shipped {e['file']}: {e['bytes']:,} bytes, sha256 {e['sha256'][:16]}... "
+              f"(built in {cache})")
     return entries
 
 

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from dialog_env.catalog.catalog import Catalog
-from dialog_env.plugins import entry_point_names, load_factory
+from dialog_env.plugins import resolve_factory
 from simulators.base import Shopper, check_shopper
 from simulators.neural.config import NeuralConfig
 from simulators.real.config import RealConfig
@@ -125,15 +125,8 @@ def shopper_factory(name: str) -> ShopperFactory:
     """The factory of shopper `name`: registered, declared by an installed package (entry
     points are read here, on the lookup of a name that is not registered) or
     `module.path:factory`. Raises `ValueError` for a name that is none of these."""
-    if name in SHOPPERS:
-        return SHOPPERS[name]
-    factory = load_factory(name, SHOPPER_GROUP, "shopper")
-    if factory is None:
-        raise ValueError(f"unknown shopper {name!r}; registered: {sorted(SHOPPERS)}; "
-                         f"installed plugins (entry-point group {SHOPPER_GROUP!r}): "
-                         f"{entry_point_names(SHOPPER_GROUP)}; or name a factory of your "
-                         f"own as 'module.path:factory'")
-    return factory
+    return resolve_factory(name, dict(sorted(SHOPPERS.items())), SHOPPER_GROUP, "shopper",
+                           "registered")
 
 
 def make_shopper(catalog: Catalog, config: ShopperConfig) -> Shopper:

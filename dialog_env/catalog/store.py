@@ -73,16 +73,17 @@ class RenderedImages:
         """Whether images are read from the on-disk cache."""
         return self._cache is not None
 
-    def ensure_cached(self, progress: bool = True) -> bool:
+    def ensure_cached(self, progress: bool = True, verified: bool = False) -> bool:
         """Render every image into the on-disk cache unless it is there and verifies (once,
         under the cache lock: a second process waits and loads it), then read from it; False
-        when this catalog has no image cache."""
+        when this catalog has no image cache. `verified`: the caller has just verified the
+        file against its checksum."""
         if self._cache is not None:
             return True
         f = self._cache_file
         if f is None:
             return False
-        if not _cached_images(f, quiet=True):
+        if not verified and not _cached_images(f, quiet=True):
             with cache_lock(f, what=f"the {self.image_size}px images of {self._label}"):
                 if not _cached_images(f):
                     _render_all(self, f, len(self._category), progress)
@@ -260,7 +261,9 @@ def load_synthetic(n_items: int = 10_000, seed: int = 0, image_size: int = 64,
     images = RenderedImages(arrays["category"], arrays["attributes"], vocab.names,
                             arrays["nuisance"], image_size, cache_file=image_file,
                             label=f"catalog {folder.name}")
-    if render or (image_file is not None and _cached_images(image_file, quiet=True)):
+    if image_file is not None and _cached_images(image_file, quiet=True):
+        images.ensure_cached(progress, verified=True)
+    elif render:
         images.ensure_cached(progress)
     return Catalog(
         name=f"synthetic-seed{seed}-n{n_items}",

@@ -243,7 +243,8 @@ def load_or_train_attrnet(catalog: Catalog, config: AttrNetConfig, cache: bool =
             verify(path, derived_from=source)
         except CacheMismatch as e:
             if not quiet:
-                warnings.warn(f"{e}; training AttrNet again", stacklevel=4)
+                warnings.warn(f"{e}; installing the shipped weights or training AttrNet again",
+                              stacklevel=4)
             return None
         model = build_attrnet(config, catalog)
         model.load_state_dict(load_file(str(path)))

@@ -102,6 +102,11 @@ def extract_features(catalog: Catalog, extractor: FeatureExtractor, cache: bool 
         if feats is None and shipped.install(catalog, path, extractor.key()):
             feats = _load_cached(path, source, n, dim, quiet=False)
         if feats is None:
+            # Extractors read every image (AttrNet for several epochs): render a synthetic
+            # catalog's images into its cache at once (a process pool) rather than on access.
+            ensure = getattr(catalog.images, "ensure_cached", None)
+            if ensure is not None:
+                ensure(progress)
             feats = _compute(catalog, extractor, progress)
             atomic_save_npy(path, feats, derived_from=source)
     return feats

@@ -9,7 +9,7 @@ writes `dialog_env/features/data/`: the weights (`.safetensors` + JSON config), 
 what the artifact was derived from (catalog name and content hash, extractor key).
 
 `install(catalog, cache_path, key)` puts a shipped artifact into the cache when the
-manifest has one for exactly this catalog (same name and content hash) and key: the
+manifest has one for exactly this catalog (same name, content hash and image size) and key: the
 shipped file is verified against its recorded SHA-256 first (a damaged package raises,
 naming the file), then written atomically with the cache's own checksum sidecar, so from
 there on it is an ordinary cache entry. A catalog with other contents (another size, seed
@@ -22,6 +22,8 @@ import hashlib
 import io
 import json
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -51,23 +53,46 @@ def manifest(folder: Path = DATA) -> dict:
     return data
 
 
-def find(catalog_name: str, content_hash: str | None, key: str, folder: Path = DATA
-         ) -> dict | None:
-    """The manifest entry for artifact `key` of this exact catalog, or None."""
-    if content_hash is None:
+_ENABLED = [True]
+
+
+@contextmanager
+def disabled() -> Iterator[None]:
+    """Within this block nothing shipped is installed (`experiments.ship_features` builds
+    from scratch under it)."""
+    _ENABLED.append(False)
+    try:
+        yield
+    finally:
+        _ENABLED.pop()
+
+
+def find(catalog_name: str, content_hash: str | None, key: str, image_size: int | None,
+         folder: Path = DATA) -> dict | None:
+    """The manifest entry for artifact `key` of this exact catalog (name, content hash and
+    the image size it was computed from), or None."""
+    if content_hash is None or not _ENABLED[-1]:
         return None
     for entry in manifest(folder)["artifacts"]:
-        if (entry.get("key"), entry.get("catalog"), entry.get("content_hash")) == (
-                key, catalog_name, content_hash):
+        if (entry.get("key"), entry.get("catalog"), entry.get("content_hash"),
+                entry.get("image_size")) == (key, catalog_name, content_hash, image_size):
             return entry
     return None
 
 
-def has(config_catalog: str, key: str, folder: Path = DATA) -> bool:
-    """Whether some shipped artifact `key` exists for a catalog named `config_catalog`
-    (checked before the catalog is built: its content hash is checked at install)."""
-    return any((e.get("key"), e.get("catalog")) == (key, config_catalog)
-               for e in manifest(folder)["artifacts"])
+def has(config_catalog: str, key: str, image_size: int, folder: Path = DATA) -> bool:
+    """Whether some shipped artifact `key` exists for a catalog named `config_catalog` with
+    images of `image_size` (checked before the catalog is built: its content hash is
+    checked at install)."""
+    return _ENABLED[-1] and any(
+        (e.get("key"), e.get("catalog"), e.get("image_size")) == (key, config_catalog,
+                                                                 image_size)
+        for e in manifest(folder)["artifacts"])
+
+
+def image_size(catalog: Catalog) -> int | None:
+    """The size of the images `catalog` serves (None when it does not say)."""
+    return getattr(catalog.images, "image_size", None)
 
 
 def _read_verified(entry: dict, folder: Path) -> bytes:
@@ -88,7 +113,8 @@ def install(catalog: Catalog, cache_path: Path, key: str, folder: Path = DATA) -
     """Write the shipped artifact `key` of `catalog` to `cache_path` (an ordinary cache
     entry from then on: checksum sidecar recording `derived_from`); False when none is
     shipped for this catalog's exact contents."""
-    entry = find(catalog.name, catalog.meta.get("content_hash"), key, folder)
+    entry = find(catalog.name, catalog.meta.get("content_hash"), key, image_size(catalog),
+                 folder)
     if entry is None:
         return False
     data = _read_verified(entry, folder)
@@ -118,7 +144,8 @@ def ship(path: Path, kind: str, key: str, catalog: Catalog, derived_from: dict,
         name, data = path.name, path.read_bytes()
     (folder / name).write_bytes(data)
     entry = {"key": key, "kind": kind, "file": name, "catalog": catalog.name,
-             "content_hash": catalog.meta.get("content_hash"), "derived_from": derived_from,
+             "content_hash": catalog.meta.get("content_hash"),
+             "image_size": image_size(catalog), "derived_from": derived_from,
              "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data),
              "checksum": checksum}
     data_ = manifest(folder)
