@@ -32,7 +32,7 @@ from dialog_env.checks import as_int
 from dialog_env.config import EpisodeConfig
 from dialog_env.infos import dialog_infos
 from dialog_env.options import indices, reset_options
-from dialog_env.queries import real_array
+from dialog_env.queries import finite_queries, real_array, scale_queries
 from dialog_env.rewards import RewardConfig, RewardFn
 from dialog_env.world import DialogWorld
 from simulators.base import Feedback
@@ -108,19 +108,16 @@ class BatchedDialogs:
 
     # ------------------------------------------------------------------ helpers
     def _check_queries(self, queries, rows: np.ndarray) -> np.ndarray:
-        """One finite real query per dialog (any scale: the database ranks by direction)."""
+        """One finite real query per dialog (any scale: the database ranks by direction);
+        returns those of dialogs `rows` as the database takes them (`finite_queries`:
+        `(len(rows), D)` float32, scaled). The queries of other dialogs are not read."""
         q = real_array(queries, "action")
         if q.ndim == 1 and self.B == 1:
             q = q[None]
         if q.shape != (self.B, self.world.dim):
             raise ValueError(f"action must have shape {(self.B, self.world.dim)} "
                              f"(one query per dialog in the item space), got {q.shape}")
-        bad = rows[~np.isfinite(q[rows]).all(1)]
-        if len(bad):
-            cols = np.flatnonzero(~np.isfinite(q[bad[0]]))[:5].tolist()
-            raise ValueError(f"action contains non-finite values (dialog {int(bad[0])}, "
-                             f"dimensions {cols}); queries must be finite")
-        return q
+        return finite_queries(q, rows)
 
     def _speak(self, rows: np.ndarray) -> None:
         """The shopper's answers about the shown items of dialogs `rows`, as one batch."""
@@ -224,9 +221,9 @@ class BatchedDialogs:
         self.dialogs.start(rows, target, [self.rngs[i] for i in rows.tolist()])
         self._speak(rows)
         # Initial rank: the shown item's own features as the query (no memory, no language).
-        anchor = self.world.db.items[self.candidate[rows]]
+        anchor = scale_queries(self.world.db.items[self.candidate[rows]])  # finite items
         ex = self.shown[rows, :1] if self.exclude_shown else None
-        self.rank[rows] = self.world.db.rank_and_best(anchor, self.target[rows], ex)[0]
+        self.rank[rows] = self.world.db._rank_and_best_checked(anchor, self.target[rows], ex)[0]
         return self.observations(), dialog_infos(self, rows, self.info if infos else None)
 
     @staticmethod
@@ -250,9 +247,14 @@ class BatchedDialogs:
         for dialogs that did not take part; `infos` has one dict per dialog (None for
         dialogs that did not take part, and for all with `info=None` or `infos=False`)."""
         rows = self._active_rows(rows)
-        q = self._check_queries(queries, rows)
+        return self._step_checked(self._check_queries(queries, rows), rows, infos=infos)
+
+    def _step_checked(self, q: np.ndarray, rows: np.ndarray, *, infos: bool = True):
+        """`step` with the queries checked already (the single env's entry: it checks its
+        action itself). `q` is `(len(rows), D)` float32 from `finite_queries`; `rows` are
+        distinct active dialogs. Nothing is checked again."""
         ex = self.shown[rows] if self.exclude_shown else None
-        ranks, best = self.world.db.rank_and_best(q[rows], self.target[rows], ex)
+        ranks, best = self.world.db._rank_and_best_checked(q, self.target[rows], ex)
         return self._advance(rows, ranks, best, infos)
 
     def show(self, candidates, queries, rows: Sequence[int] | None = None, *,
@@ -266,7 +268,7 @@ class BatchedDialogs:
             raise ValueError(f"candidates must have shape ({self.B},), got {cand.shape}")
         shown = indices(cand[rows], self.world.n_items, "candidates", unique=False)
         ex = self.shown[rows] if self.exclude_shown else None
-        ranks, _ = self.world.db.rank_and_best(q[rows], self.target[rows], ex)
+        ranks, _ = self.world.db._rank_and_best_checked(q, self.target[rows], ex)
         return self._advance(rows, ranks, shown, infos)
 
     def _active_rows(self, rows) -> np.ndarray:

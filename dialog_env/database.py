@@ -143,7 +143,7 @@ class RetrievalDB:
 
     # ------------------------------------------------------------------ queries
     def _check_queries(self, queries: np.ndarray) -> np.ndarray:
-        """Validated queries, scaled by `scale_queries` (and to unit norm for cosine)."""
+        """Validated queries as float32, scaled by `scale_queries`."""
         q = real_array(queries, "queries")
         if q.ndim == 1:
             q = q[None]
@@ -152,7 +152,11 @@ class RetrievalDB:
         if not np.isfinite(q).all():
             bad = np.flatnonzero(~np.isfinite(q).all(1))[:5].tolist()
             raise ValueError(f"queries contain non-finite values (rows {bad})")
-        q = scale_queries(q)
+        return scale_queries(q)
+
+    def _metric_queries(self, q: np.ndarray) -> np.ndarray:
+        """Scaled float32 queries (`scale_queries`) as this database scores them: to unit
+        norm for cosine, contiguous."""
         if self.metric == "cosine":
             q = q / np.maximum(np.linalg.norm(q, axis=1, keepdims=True), 1e-12)
         return np.ascontiguousarray(q)
@@ -184,8 +188,17 @@ class RetrievalDB:
         item is excluded). Queries are normalised first (`scale_queries`), so both depend
         only on each query's direction; the zero query ties all items (ranked by index)."""
         q = self._check_queries(queries)
+        t = self._check_targets(targets, q.shape[0])
+        return self._rank_and_best_checked(q, t, exclude)
+
+    def _rank_and_best_checked(self, queries: np.ndarray, targets: np.ndarray,
+                               exclude: Exclude = None) -> tuple[np.ndarray, np.ndarray]:
+        """`rank_and_best` of queries and targets checked already: the batched core's entry
+        (the core checks each action once, where it comes in). Neither is checked here:
+        `queries` are finite `(B, D)` float32 rows scaled by `scale_queries`, `targets` are
+        `(B,)` int64 item indices in range; `exclude` as `rank_and_best` takes it."""
+        q, t = self._metric_queries(queries), targets
         b = q.shape[0]
-        t = self._check_targets(targets, b)
         ex = normalise_exclude(exclude, b)
         ranks = np.zeros(b, dtype=np.int64)
         best = np.full(b, -1, dtype=np.int64)
@@ -289,7 +302,7 @@ class RetrievalDB:
         depend only on each query's direction and the scores are those of the normalised
         query (inner products `2^-e <q, x_i>` with `2^e` the power of two above max|q|, or
         cosine similarities)."""
-        q = self._check_queries(queries)
+        q = self._metric_queries(self._check_queries(queries))
         b = q.shape[0]
         k = as_int(k, "k", lo=1)
         ex = normalise_exclude(exclude, b)

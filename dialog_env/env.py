@@ -105,29 +105,69 @@ without the wrapper: terminated only, as in the vector env.
 ## Arguments
 
 `config=EnvConfig(...)` (`dialog_env.config`: catalog, items, database, shopper, episode,
-reward) and/or flat keywords that override it: `split="train"|"val"|"test"`,
-`max_turns=10`, `reward="rank_percentile_gain"` (or a callable), `success_bonus=1.0`,
-`exclude_shown=True`, `max_tokens=24`, `feedback_embedding=False` (needs the `text`
-extra), `metric="ip"|"cosine"`, `index="flat"`,
-`perception="attrnet"|"ground_truth"|"pixels"|"clip"` (what the agent and the database
-see of an item: AttrNet's embedding and predicted attributes, the true attributes, pixels
-only, or CLIP image embeddings with `clip_model=DIR`, a local model directory;
-`dialog_env.item_space`), `visual_dim=128`, `attribute_weight=1.0`, `n_items=10000`,
-`catalog_seed=0`, `image_size=64`; `dataset="synthetic"` (the embedded catalog) or a public
-dataset on disk, `"fashioniq"|"shoes"|"multiturn-fashioniq"|"multiturn-shoes"`, with
-`root=DIR` and `images="required"|"optional"` (`dialog_env.catalog.datasets`; its
-shopper is `shopper="template"`, speaking from the dataset's attribute tags);
-`info="numeric"|"full"|None`; `observation="dict"|"flat"` with
-`flat_text="bow"|"hashed"|"embedding"` and `hashed_width=256` (its caption part);
-`progress=True` (the first build of a catalog, its images and features says so on
-stderr, with progress bars; loading from the cache is silent); `shopper=` a registered
-shopper name (`"template"`), a `ShopperConfig` or any object keeping the shopper contract
-(`simulators.base.Shopper`); `template=` the template shopper's settings (dict) and
-`lexicon="train"|"test"`; `world=` a prebuilt
-`DialogWorld` (e.g. over a real catalog); `render_mode="ansi"|"rgb_array"`. Settings are
-checked when the configuration is built: a value that means nothing (`max_tokens=0`, a
-NaN `success_bonus`, `visual_dim=-1`, `world=123`) raises `ValueError`/`TypeError` naming
-the setting and the value.
+reward) and/or flat keywords that override it:
+
+| argument             | default                  | meaning                                 |
+|----------------------|--------------------------|-----------------------------------------|
+| `config`             | `EnvConfig()`            | the whole configuration                 |
+| `split`              | `"train"`                | targets from `"train"`, `"val"`,        |
+|                      |                          | `"test"`                                |
+| `max_turns`          | `10`                     | turn budget (see Episode End)           |
+| `max_episode_steps`  | None                     | the turn budget too (see Episode End)   |
+| `reward`             | `"rank_percentile_gain"` | a reward name or a callable (Rewards)   |
+| `success_bonus`      | `1.0`                    | added when the target is shown          |
+| `exclude_shown`      | `True`                   | never show an item twice                |
+| `max_tokens`         | `24`                     | width of the `feedback` token ids       |
+| `feedback_embedding` | `False`                  | add the MiniLM caption embedding (needs |
+|                      |                          | the `text` extra)                       |
+| `metric`             | `"ip"`                   | `"ip"` or `"cosine"` scores             |
+| `index`              | `"flat"`                 | `"flat"`, `"ivf"`, `"hnsw"` (`topk`)    |
+| `perception`         | `"attrnet"`              | what the agent and the database see of  |
+|                      |                          | an item: AttrNet's embedding and        |
+|                      |                          | predicted attributes, `"ground_truth"`  |
+|                      |                          | (the true attributes), `"pixels"`       |
+|                      |                          | (pixels only) or `"clip"` (CLIP image   |
+|                      |                          | embeddings; `dialog_env.item_space`)    |
+| `clip_model`         | None                     | with `perception="clip"`: a local model |
+|                      |                          | directory                               |
+| `visual_dim`         | `128`                    | width of the PCA pixel features         |
+|                      |                          | (`ground_truth`, `pixels` perception)   |
+| `attribute_weight`   | `1.0`                    | `w` in `[x ; w phi(x)]`                 |
+| `n_items`            | `10000`                  | synthetic catalog size                  |
+| `catalog_seed`       | `0`                      | which synthetic items are generated     |
+| `image_size`         | `64`                     | image size in pixels                    |
+| `dataset`            | `"synthetic"`            | the embedded catalog, or a public       |
+|                      |                          | dataset on disk: `"fashioniq"`,         |
+|                      |                          | `"shoes"`, `"multiturn-fashioniq"`,     |
+|                      |                          | `"multiturn-shoes"`                     |
+|                      |                          | (`dialog_env.catalog.datasets`; its     |
+|                      |                          | shopper is `shopper="template"`,        |
+|                      |                          | speaking from the dataset's tags)       |
+| `root`               | None                     | the dataset's folder (datasets only)    |
+| `images`             | `"required"`             | or `"optional"`: dataset items without  |
+|                      |                          | an image left out or kept               |
+| `info`               | `"numeric"`              | `"numeric"`, `"full"` or None (`info`)  |
+| `observation`        | `"dict"`                 | `"dict"` or `"flat"` (Observation Space)|
+| `flat_text`          | None                     | the flat caption part: `"bow"`,         |
+|                      |                          | `"hashed"`, `"embedding"` (None: bow,   |
+|                      |                          | or embedding with `feedback_embedding`) |
+| `hashed_width`       | None (256)               | width of `flat_text="hashed"`           |
+| `progress`           | `True`                   | a first build of a catalog, its images  |
+|                      |                          | and features says so on stderr, with    |
+|                      |                          | progress bars (cached loads are silent) |
+| `shopper`            | `"real"`                 | a registered shopper name (`"real"`,    |
+|                      |                          | `"template"`, ...), a `ShopperConfig`   |
+|                      |                          | or any object keeping the shopper       |
+|                      |                          | contract (`simulators.base.Shopper`)    |
+| `template`           | None                     | the template shopper's settings (dict)  |
+| `lexicon`            | `"train"`                | the template lexicon, or `"test"`       |
+| `world`              | None                     | a prebuilt `DialogWorld` (e.g. over a   |
+|                      |                          | real catalog)                           |
+| `render_mode`        | None                     | `"ansi"` or `"rgb_array"`               |
+
+Settings are checked when the configuration is built: a value that means nothing
+(`max_tokens=0`, a NaN `success_bonus`, `visual_dim=-1`, `world=123`) raises
+`ValueError`/`TypeError` naming the setting and the value.
 
 ## Vectorized
 
@@ -158,16 +198,31 @@ without the dialog in progress: call `reset()` before `step()`.
 
 ## Version History
 
-* v0: initial version. Later fixes that change no default dialog: `max_turns` given to
-  `gym.make` is the episode budget (it was cut to 10 by the registration's `TimeLimit`; an
-  episode that ends by showing the target on its last turn is now terminated only, not
-  also truncated, as in the vector env); `max_episode_steps` given to `gym.make` is the
-  turn budget too (the dialog ended after `max_turns` while `env.spec` said N); actions
-  are ranked by direction at any scale.
-  `info` holds numpy scalars by default (`info="full"` for the caption text and
-  mentions); `observation="flat"` (and its `flat_text`); the vector env's SAME_STEP and
-  DISABLED autoreset
-  modes; pickling by configuration.
+The id stays `FashionDialog-v0`. Each behaviour change is recorded with the version of the
+`fashion-dialog` package that made it (`dialog_env.__version__`); results files record it
+as `fashion_dialog_version`, so a result can be matched to the behaviour it was measured
+on. No release has been made yet: every change below was made in 0.1.0, in this order,
+so a 0.1.0 result is placed among them by the commit its file records (`machine.commit`,
+named after each entry).
+
+* 0.1.0: initial version (`cac85fd`).
+* 0.1.0: actions are ranked by their direction at any scale (scaled by a power of two
+  before float32 scoring); bool, complex, string and object actions raise `TypeError`
+  (`f53a122`).
+* 0.1.0: `max_turns` given to `gym.make` is the episode budget (it was cut to 10 by the
+  registration's `TimeLimit`); an episode that ends by showing the target on its last
+  turn is terminated only, not also truncated, as in the vector env (`18e3f79`).
+* 0.1.0: `info` holds numpy scalars by default (`info="full"` for the caption text, mode
+  and mentions, which every info held before); `observation="flat"`; the vector env's
+  SAME_STEP and DISABLED autoreset modes; pickling by configuration (`7e41ad7`).
+* 0.1.0: the default item space is AttrNet's (`perception="attrnet"`; before, pixel
+  features and the true attributes, now `perception="ground_truth"`) (`f130afe`).
+* 0.1.0: the default shopper is `"real"` (people's captions re-grounded; `"template"`
+  before) (`edaadfd`).
+* 0.1.0: `max_episode_steps` given to `gym.make` is the turn budget (before, the dialog
+  ended after `max_turns` while `env.spec` said N; its `TimeLimit` marks a target shown
+  on the last turn truncated too, see Episode End); `flat_text="bow"|"hashed"|"embedding"`
+  and `hashed_width` (the default, `"bow"`, is the caption part as before) (`60c372e`).
 """
 
 from __future__ import annotations
@@ -177,7 +232,7 @@ import numpy as np
 
 from dialog_env.budget import MakeBudgetSpec, turn_budget
 from dialog_env.factory import make_core
-from dialog_env.queries import real_array
+from dialog_env.queries import finite_queries, real_array
 from dialog_env.world import DialogWorld
 
 _ROW0 = np.zeros(1, dtype=np.int64)  # the single env's one dialog
@@ -249,7 +304,9 @@ class FashionDialogEnv(PicklesItsArguments, gym.Env):
         if a.shape != self.action_space.shape:
             raise ValueError(f"action must have shape {self.action_space.shape} (a query in "
                              f"the item space), got {a.shape}")
-        obs, rew, term, trunc, infos = self.core.step(a[None], rows=_ROW0)
+        # Checked once, here: the core and the database take it as it is.
+        obs, rew, term, trunc, infos = self.core._step_checked(finite_queries(a[None], _ROW0),
+                                                               _ROW0)
         info = infos[0] if infos[0] is not None else {}
         return self._obs(obs), float(rew[0]), bool(term[0]), bool(trunc[0]), info
 

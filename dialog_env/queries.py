@@ -34,6 +34,19 @@ def scale_queries(q: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(np.ldexp(q, -e[:, None]), dtype=np.float32)
 
 
+def finite_queries(q: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """The queries `q[rows]` of a real `(B, D)` array, checked finite and scaled
+    (`scale_queries`): `(len(rows), D)` float32, as the batched core hands them to the
+    database. A non-finite query raises `ValueError` naming its dialog and dimensions."""
+    q = q[rows]
+    bad = np.flatnonzero(~np.isfinite(q).all(1))
+    if len(bad):
+        cols = np.flatnonzero(~np.isfinite(q[bad[0]]))[:5].tolist()
+        raise ValueError(f"action contains non-finite values (dialog {int(rows[bad[0]])}, "
+                         f"dimensions {cols}); queries must be finite")
+    return scale_queries(q)
+
+
 def normalise_exclude(exclude: Exclude, n_queries: int) -> np.ndarray:
     """Exclusions as a `(B, E)` int64 array padded with -1."""
     if exclude is None:
