@@ -32,7 +32,7 @@ from dialog_env.database import INDEX_KINDS, METRICS
 from dialog_env.features.attrnet import AttrNetConfig
 from dialog_env.item_space import PERCEPTIONS
 from dialog_env.rewards import RewardConfig
-from simulators.registry import ShopperConfig, with_template
+from simulators.config import ShopperConfig, with_template
 
 CATALOGS = ("synthetic", *DATASETS)
 

@@ -105,7 +105,7 @@ def _shopper(catalog: Catalog, space: ItemSpace, config: EnvConfig) -> Shopper:
                              f"world's attribute network); this world's perception is "
                              f"{space.perception!r}")
         catalog = perceived_catalog(catalog, space.attributes, label="attrnet-predictions")
-    return make_shopper(catalog, config.shopper)
+    return make_shopper(catalog, config.shopper, space=space)
 
 
 def _with_shopper_name(config: EnvConfig, shopper: Shopper) -> EnvConfig:
@@ -165,13 +165,59 @@ def make_world(config: EnvConfig | None = None, shopper: Shopper | None = None,
     shopper = _cached(_shoppers, (seen, config.shopper),
                       lambda: _shopper(catalog, space, config))
     world = DialogWorld(catalog, space, db, shopper, config)
-    world.recipe = config  # rebuilt from it when pickled (`DialogWorld.__reduce_ex__`)
+    # Pickled as `rebuild_world(config)` (`DialogWorld.__reduce_ex__`).
+    world.recipe, world.rebuild = config, rebuild_world
     return world
+
+
+def rebuild_world(config: EnvConfig) -> DialogWorld:
+    """The world `make_world(config)` (from this process's cache or the disk cache): what a
+    world built from a configuration unpickles as."""
+    return make_world(config)
 
 
 WORLD_GROUPS = ("catalog", "items", "database", "shopper")
 # Flat keywords that may go with `world=` (the dialogs', not the world's).
 DIALOG_NAMES = tuple(k for k, (g, _) in FLAT_NAMES.items() if g in ("episode", "reward"))
+
+
+@dataclasses.dataclass(frozen=True)
+class CoreArgs:
+    """What `make_core`'s arguments come to (`core_args`)."""
+
+    config: EnvConfig
+    """The configuration, with every keyword applied (a named reward included)."""
+    world: DialogWorld | None
+    """The prebuilt world given as `world=` (None: build `config`'s)."""
+    shopper: Shopper | None
+    """A user's shopper instance given as `shopper=` (None: the one `config` names)."""
+    reward: RewardFn
+    """The reward function: `config.reward` for a named reward or none, else the one given."""
+
+
+def core_args(config: EnvConfig | None = None, *, world: DialogWorld | None = None,
+              shopper: Any = None, reward: str | RewardFn | None = None,
+              **kwargs: Any) -> CoreArgs:
+    """`make_core`'s arguments in one form: `shopper=` (a name or a `ShopperConfig` goes
+    into the configuration, an instance is kept apart), `reward=` (a name goes into the
+    configuration, a callable is kept), the flat keywords (`dialog_env.config.env_config`,
+    the template shopper's `template=` / `lexicon=` included) and `world=`, which takes
+    none of the world's settings. Raises what a wrong combination is, before any work."""
+    instance = shopper if shopper is not None and not isinstance(
+        shopper, (str, ShopperConfig)) else None
+    named_reward = reward if isinstance(reward, str) or reward is None else None
+    if named_reward is not None:
+        kwargs["reward"] = named_reward
+    config = env_config(config, shopper=None if instance is not None else shopper, **kwargs)
+    if world is not None:
+        given = sorted(k for k in kwargs if k not in DIALOG_NAMES)
+        if given or shopper is not None:
+            raise ValueError(f"with world= the catalog, item space, database and shopper are "
+                             f"the world's; drop {given or ['shopper']}")
+    reward_fn = config.reward if named_reward is not None or reward is None else reward
+    if not callable(reward_fn):
+        raise TypeError(f"reward must be a name or a callable RewardFn, got {reward!r}")
+    return CoreArgs(config, world, instance, reward_fn)
 
 
 def make_core(batch_size: int, config: EnvConfig | None = None, *,
@@ -186,24 +232,15 @@ def make_core(batch_size: int, config: EnvConfig | None = None, *,
     or any `RewardFn`; `world=` a prebuilt world (e.g. over a real catalog), whose
     catalog, item space, database and shopper are then used as they are. `info=` and
     `observation=` choose the infos and the observation layout (`EpisodeConfig`).
-    `progress=False` silences what a first build says (see `make_world`)."""
-    instance = shopper if shopper is not None and not isinstance(
-        shopper, (str, ShopperConfig)) else None
-    named_reward = reward if isinstance(reward, str) or reward is None else None
-    if named_reward is not None:
-        kwargs["reward"] = named_reward
-    config = env_config(config, shopper=None if instance is not None else shopper, **kwargs)
-    if world is not None:
-        given = sorted(k for k in kwargs if k not in DIALOG_NAMES)
-        if given or shopper is not None:
-            raise ValueError(f"with world= the catalog, item space, database and shopper are "
-                             f"the world's; drop {given or ['shopper']}")
+    `progress=False` silences what a first build says (see `make_world`). The arguments
+    are read by `core_args`."""
+    args = core_args(config, world=world, shopper=shopper, reward=reward, **kwargs)
+    if args.world is not None:
+        world = args.world
     else:
-        world = make_world(config, shopper=instance, progress=progress)
-    reward_fn = config.reward if named_reward is not None or reward is None else reward
-    if not callable(reward_fn):
-        raise TypeError(f"reward must be a name or a callable RewardFn, got {reward!r}")
-    return BatchedDialogs(world, batch_size, config.episode, reward_fn)
+        world = make_world(args.config, shopper=args.shopper, progress=progress)
+    return BatchedDialogs(world, batch_size, args.config.episode, args.reward)
 
 
-__all__ = ["RewardConfig", "build_world", "make_core", "make_world"]
+__all__ = ["CoreArgs", "RewardConfig", "build_world", "core_args", "make_core", "make_world",
+           "rebuild_world"]

@@ -42,6 +42,9 @@ class ItemSpace:
     attribute_weight: float
     visual_name: str
     perception: str = "custom"
+    features_key: str | None = None
+    """The key of the feature extractor the features came from (`FeatureExtractor.key()`,
+    what the feature cache is named by); None for features given by hand."""
 
     @functools.cached_property
     def matrix(self) -> np.ndarray:
@@ -107,9 +110,9 @@ def build_item_space(catalog: Catalog, perception: str = "ground_truth",
         x = x - x[catalog.indices("train")].mean(axis=0)
         x = x / (np.linalg.norm(x, axis=1, keepdims=True) + 1e-8)
         return ItemSpace(x.astype(np.float32), np.ascontiguousarray(phi, dtype=np.float32),
-                         attribute_weight, "attrnet", perception)
+                         attribute_weight, "attrnet", perception, extractor.key())
     if perception == "ground_truth":
         att = catalog.attributes.astype(np.float32)
     else:  # pixels, clip: nothing but the image
         att = np.zeros(catalog.attributes.shape, dtype=np.float32)
-    return ItemSpace(feats, att, attribute_weight, extractor.name, perception)
+    return ItemSpace(feats, att, attribute_weight, extractor.name, perception, extractor.key())

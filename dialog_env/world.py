@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+from collections.abc import Callable
 
 import numpy as np
 
@@ -38,12 +39,14 @@ class DialogWorld:
 
     Pickling: a world that `dialog_env.factory.make_world` built from a configuration with
     a shopper name (registered, an installed plugin or `module.path:factory`; `recipe` is
-    that configuration) pickles as the configuration alone and is rebuilt from the cache
-    where it is unpickled (a few hundred bytes instead of the catalog; the name must
-    resolve there too: registered, installed or importable). Any other world (assembled
-    by hand, or with a user's shopper instance) is pickled as it is."""
+    that configuration, `rebuild` the factory's function that builds a world from it)
+    pickles as the configuration alone and is rebuilt from the cache where it is unpickled
+    (a few hundred bytes instead of the catalog; the name must resolve there too:
+    registered, installed or importable). Any other world (assembled by hand, or with a
+    user's shopper instance) is pickled as it is."""
 
     recipe: EnvConfig | None = None
+    rebuild: Callable[[EnvConfig], DialogWorld] | None = None
 
     def __init__(self, catalog: Catalog, space: ItemSpace, db: RetrievalDB, shopper: Shopper,
                  config: EnvConfig | None = None):
@@ -60,8 +63,8 @@ class DialogWorld:
         self.attributes = space.attributes
 
     def __reduce_ex__(self, protocol):
-        if self.recipe is not None:
-            return (_rebuild, (self.recipe,))
+        if self.recipe is not None and self.rebuild is not None:
+            return (self.rebuild, (self.recipe,))
         return super().__reduce_ex__(protocol)
 
     @functools.cached_property
@@ -90,9 +93,3 @@ class DialogWorld:
                 "index": self.db.kind, "shopper": self.shopper.name,
                 "config": None if self.config is None else self.config.to_dict()}
 
-
-def _rebuild(config: EnvConfig) -> DialogWorld:
-    """The world `make_world(config)` (from this process's cache or the disk cache)."""
-    from dialog_env.factory import make_world
-
-    return make_world(config)

@@ -1,5 +1,5 @@
-"""Shoppers by name: `ShopperConfig` (which shopper, with its settings) and the registry
-that builds one for a catalog.
+"""Shoppers by name: the registry that builds the shopper a `ShopperConfig` names (which
+shopper, with its settings: `simulators.config`, re-exported here) for a catalog.
 
     from simulators.registry import register_shopper
     register_shopper("one-attribute", lambda catalog, config: OneAttributeShopper(catalog))
@@ -8,52 +8,28 @@ that builds one for a catalog.
 A name is, in this order: a registered shopper (`SHOPPERS`, `register_shopper`); one an
 installed package declares in the entry-point group `fashion_dialog.shoppers`; or
 `module.path:factory` (imported; what a script's `--env.shopper.name` takes for a shopper
-of your own). Every factory is `factory(catalog, config: ShopperConfig) -> Shopper`.
+of your own). Every factory is `factory(catalog, config: ShopperConfig) -> Shopper`; one
+that declares a parameter named `space` is also given the world's item space
+(`dialog_env.item_space.ItemSpace`: its visual features and attribute vectors) as `space=`.
 `gym.make(..., shopper=...)` also takes a `Shopper` instance directly.
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
 from dialog_env.catalog.catalog import Catalog
 from dialog_env.plugins import resolve_factory
 from simulators.base import Shopper, check_shopper
-from simulators.neural.config import NeuralConfig
-from simulators.real.config import RealConfig
-from simulators.template.config import TemplateConfig
+from simulators.config import SEES, ShopperConfig, with_template
 
-SEES = ("ground_truth", "predictions")
+if TYPE_CHECKING:
+    from dialog_env.item_space import ItemSpace
 
-
-@dataclass(frozen=True)
-class ShopperConfig:
-    """Which shopper answers, and the settings of each kind of shopper."""
-
-    name: str = "real"
-    """A registered shopper (`simulators.registry.SHOPPERS`): real (default: people's
-    Fashion IQ / Shoes captions re-grounded onto each pair; chosen by
-    experiments.simulator_report), template (attribute-aware templates), neural (Fashion
-    IQ's relative captioner over AttrNet features); a name an installed package declares
-    (entry-point group fashion_dialog.shoppers); or module.path:factory, a factory
-    `factory(catalog, config) -> Shopper` of your own (importable from PYTHONPATH)."""
-    template: TemplateConfig = field(default_factory=TemplateConfig)
-    """The template shopper's lexicon, mode shares and noise rates."""
-    real: RealConfig = field(default_factory=RealConfig)
-    """The real-language shopper's template choice (people's captions re-grounded)."""
-    sees: str = "ground_truth"
-    """What the shopper perceives of an item: ground_truth (a person sees the real item) or
-    predictions (the world's attribute network's predictions, as in Fashion IQ's simulator;
-    needs perception attrnet)."""
-    neural: NeuralConfig = field(default_factory=NeuralConfig)
-    """The neural shopper's relative captioner (Fashion IQ's user simulator over the
-    world's AttrNet features): variant, sizes, first-use training, decoding, checkpoint."""
-
-    def __post_init__(self) -> None:
-        if self.sees not in SEES:
-            raise ValueError(f"unknown shopper.sees {self.sees!r}; expected one of {SEES}")
-
+__all__ = ["SEES", "SHOPPERS", "SHOPPER_GROUP", "ShopperConfig", "ShopperFactory",
+           "make_shopper", "register_shopper", "shopper_factory", "with_template"]
 
 ShopperFactory = Callable[[Catalog, ShopperConfig], Shopper]
 
@@ -64,7 +40,8 @@ def _template(catalog: Catalog, config: ShopperConfig) -> Shopper:
     return TemplateShopper(catalog, config.template)
 
 
-def _neural(catalog: Catalog, config: ShopperConfig) -> Shopper:
+def _neural(catalog: Catalog, config: ShopperConfig, space: ItemSpace | None = None
+            ) -> Shopper:
     if len(catalog.vocab) == 0:
         raise ValueError(f"the neural shopper reads AttrNet's attribute predictions, and "
                          f"catalog {catalog.name!r} has no attribute values (Shoes has no "
@@ -75,7 +52,7 @@ def _neural(catalog: Catalog, config: ShopperConfig) -> Shopper:
                          "it 'ground_truth'")
     from simulators.neural.shopper import NeuralShopper
 
-    return NeuralShopper(catalog, config.neural)
+    return NeuralShopper(catalog, config.neural, space=space)
 
 
 def _real(catalog: Catalog, config: ShopperConfig) -> Shopper:
@@ -99,26 +76,11 @@ SHOPPER_GROUP = "fashion_dialog.shoppers"
 
 
 def register_shopper(name: str, factory: ShopperFactory) -> None:
-    """Make `factory(catalog, config)` available as `shopper=name`."""
+    """Make `factory(catalog, config)` available as `shopper=name` (a factory that declares
+    a parameter `space` is also given the world's item space, as `space=`)."""
     if not name or not isinstance(name, str):
         raise ValueError(f"a shopper name must be a non-empty string, got {name!r}")
     SHOPPERS[name] = factory
-
-
-def with_template(config: ShopperConfig, template: TemplateConfig | dict | None = None,
-                  lexicon: str | None = None) -> ShopperConfig:
-    """`config` with the template shopper's settings replaced (a `TemplateConfig` or a dict
-    of its fields) and/or its lexicon."""
-    if template is not None:
-        if isinstance(template, dict):
-            template = TemplateConfig(**template)
-        elif not isinstance(template, TemplateConfig):
-            raise TypeError(f"template settings must be a TemplateConfig or a dict, got "
-                            f"{type(template).__name__}")
-        config = replace(config, template=template)
-    if lexicon is not None:
-        config = replace(config, template=replace(config.template, lexicon=lexicon))
-    return config
 
 
 def shopper_factory(name: str) -> ShopperFactory:
@@ -129,9 +91,28 @@ def shopper_factory(name: str) -> ShopperFactory:
                            "registered")
 
 
-def make_shopper(catalog: Catalog, config: ShopperConfig) -> Shopper:
-    """The shopper `config.name` (see `shopper_factory`) for `catalog`."""
-    shopper = shopper_factory(config.name)(catalog, config)
+def takes_space(factory: Callable[..., Any]) -> bool:
+    """Whether `factory` declares a parameter named `space` (passed by keyword): a factory
+    of two parameters `(catalog, config)` is called with those two only."""
+    try:
+        parameter = inspect.signature(factory).parameters.get("space")
+    except (TypeError, ValueError):  # no signature to read (some builtins)
+        return False
+    return parameter is not None and parameter.kind in (parameter.POSITIONAL_OR_KEYWORD,
+                                                        parameter.KEYWORD_ONLY)
+
+
+def make_shopper(catalog: Catalog, config: ShopperConfig, space: ItemSpace | None = None
+                 ) -> Shopper:
+    """The shopper `config.name` (see `shopper_factory`) for `catalog`. `space`: the world's
+    `dialog_env.item_space.ItemSpace` over `catalog` (None: no world's), passed as `space=`
+    to a factory that declares a parameter `space` (the neural shopper reads its AttrNet
+    features from it); any other factory is called as `factory(catalog, config)`."""
+    factory = shopper_factory(config.name)
+    if takes_space(factory):
+        shopper = factory(catalog, config, space=space)
+    else:
+        shopper = factory(catalog, config)
     try:
         return check_shopper(shopper)
     except TypeError as e:

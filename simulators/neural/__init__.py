@@ -12,7 +12,7 @@
     env = gym.make("FashionDialog-v0", shopper="neural")
 
 torch is imported only when the shopper or the model is used: `NeuralConfig` (which the
-shopper registry imports) needs no torch.
+shoppers' settings, `simulators.config`, import) needs no torch.
 """
 
 from simulators.neural.config import DECODINGS, VARIANT_LABELS, VARIANTS, NeuralConfig

@@ -1,5 +1,5 @@
 """`NeuralConfig`: the neural relative captioner's architecture, training and decoding
-settings (no torch import here: the registry imports it with the environment)."""
+settings (no torch import here: `simulators.config` imports it with the environment)."""
 
 from __future__ import annotations
 

@@ -32,6 +32,8 @@ import numpy as np
 import torch
 
 from dialog_env.catalog.catalog import Catalog
+from dialog_env.features.attrnet import AttrNetFeatures
+from dialog_env.item_space import ItemSpace
 from simulators.base import Feedback, Mention, check_turns
 from simulators.neural.config import NeuralConfig
 from simulators.neural.data import caption_source
@@ -50,6 +52,16 @@ def _parser():
     return parse
 
 
+def attrnet_space(space: ItemSpace | None, catalog: Catalog, config: NeuralConfig) -> bool:
+    """Whether `space` holds the AttrNet features of `config.attrnet` for `catalog` (the
+    world's default perception with the captioner's AttrNet: the features the neural
+    shopper would build itself, from the same feature cache)."""
+    if space is None or space.perception != "attrnet" or space.features_key is None:
+        return False
+    key = AttrNetFeatures(len(catalog.vocab), config.attrnet).key()
+    return space.features_key == key and len(space.visual) == len(catalog)
+
+
 def _mode(mentions: tuple[Mention, ...]) -> str:
     relations = {m.relation for m in mentions}
     if relations and relations <= {"more", "less"}:
@@ -60,20 +72,23 @@ def _mode(mentions: tuple[Mention, ...]) -> str:
 class NeuralShopper:
     """A relative-captioner shopper of one catalog (see the module docstring).
     `features`: `(visual (N, Dv), attributes (N, V))` to use instead of the world's AttrNet
-    features (tests, other perceptions), named `features_label` in checkpoints."""
+    features (tests, other perceptions), named `features_label` in checkpoints. `space`:
+    the world's item space over `catalog`; when its features are AttrNet's of
+    `config.attrnet` (`attrnet_space`), they are read from it instead of built again."""
 
     name = "neural"
 
     def __init__(self, catalog: Catalog, config: NeuralConfig | None = None,
                  features: tuple[np.ndarray, np.ndarray] | None = None,
                  features_label: str = "given", progress: bool = True,
-                 device: str | torch.device = "cpu"):
+                 device: str | torch.device = "cpu", space: ItemSpace | None = None):
         cfg = config or NeuralConfig()
         if features is None:
-            from dialog_env.item_space import build_item_space
+            if not attrnet_space(space, catalog, cfg):
+                from dialog_env.item_space import build_item_space
 
-            space = build_item_space(catalog, "attrnet", attrnet=cfg.attrnet,
-                                     progress=progress)
+                space = build_item_space(catalog, "attrnet", attrnet=cfg.attrnet,
+                                         progress=progress)
             features = (space.visual, space.attributes)
             features_label = f"attrnet-{cfg.attrnet.key()}"
         visual, attributes = (np.asarray(f, dtype=np.float32) for f in features)

@@ -1,13 +1,18 @@
 """The real-language shopper (`shopper="real"`): people's Fashion IQ / Shoes captions
 re-grounded onto catalog pairs (`simulators.real.shopper`), its shipped data and vocabulary
 (`simulators.real.data`), and caption pairs for training a captioner (`captioning_pairs`).
+Its settings are `simulators.real.config`; the data loads on first use of
+`real_vocabulary`, so that the settings load no shopper.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from simulators.real.data import real_vocabulary
+if TYPE_CHECKING:
+    from simulators.real.data import real_vocabulary
 
 __all__ = ["captioning_pairs", "real_vocabulary"]
 
@@ -51,3 +56,11 @@ def captioning_pairs(catalog, n: int, seed: int, split: str = "train", per_pair:
         for k, f in zip(missing.tolist(), tfb):
             texts[k] = f.text
     return shown, target, texts
+
+
+def __getattr__(name: str):
+    if name == "real_vocabulary":
+        from simulators.real.data import real_vocabulary
+
+        return real_vocabulary
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -29,10 +29,20 @@ How it runs: every random choice of a caption comes from a fixed-size row of uni
     single.py      TemplateSimulator: one dialog at a time, for scripts and tests
 """
 
+import importlib
+
 from simulators.template.config import DEFAULT_SALIENCE, MODES, TemplateConfig
-from simulators.template.layout import N_UNIFORMS
-from simulators.template.shopper import TemplateDialogs, TemplateShopper
-from simulators.template.single import TemplateSimulator
 
 __all__ = ["DEFAULT_SALIENCE", "MODES", "N_UNIFORMS", "TemplateConfig", "TemplateDialogs",
            "TemplateShopper", "TemplateSimulator"]
+
+# The shopper itself loads on first use of one of these names, so that the settings
+# (`TemplateConfig`, which every `EnvConfig` holds) load no shopper.
+_LAZY = {"N_UNIFORMS": "layout", "TemplateDialogs": "shopper", "TemplateShopper": "shopper",
+         "TemplateSimulator": "single"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -287,6 +287,31 @@ def test_first_use_training_is_cached_and_loaded_again(checkpoint, monkeypatch):
             _config(), shopper=ShopperConfig(name="neural", sees="predictions")))
 
 
+def test_the_world_s_shopper_reads_the_world_s_attrnet_features(checkpoint, monkeypatch):
+    from dialog_env import factory, item_space
+    from simulators.neural.shopper import attrnet_space
+
+    def no_features(*a, **k):
+        raise AssertionError("the shopper built the AttrNet features again")
+
+    monkeypatch.setattr(factory, "_shoppers", {})
+    monkeypatch.setattr(item_space, "build_item_space", no_features)  # the shopper's import
+    world = factory.make_world(_config(checkpoint=checkpoint), progress=False)
+    assert np.array_equal(world.shopper.visual.numpy(), world.space.visual)
+    assert np.array_equal(world.shopper.attributes.numpy(), world.space.attributes)
+    other = NeuralConfig(attrnet=dataclasses.replace(SMALL_NET, seed=2))
+    assert attrnet_space(world.space, world.catalog, world.shopper.config)
+    assert not attrnet_space(world.space, world.catalog, other)  # another AttrNet: its own
+    assert not attrnet_space(None, world.catalog, world.shopper.config)
+    monkeypatch.undo()
+    # The features it would build itself are the same ones (same cache, same centring).
+    from simulators.neural import NeuralShopper
+
+    own = NeuralShopper(world.catalog, world.shopper.config, progress=False)
+    assert np.array_equal(own.visual.numpy(), world.space.visual)
+    assert np.array_equal(own.attributes.numpy(), world.space.attributes)
+
+
 @pytest.mark.parametrize("decoding", ["sample", "beam"])
 def test_the_env_with_the_neural_shopper_passes_the_checkers(checkpoint, decoding):
     from gymnasium.utils.env_checker import check_env

@@ -19,7 +19,9 @@ from simulators.registry import (
     ShopperConfig,
     make_shopper,
     shopper_factory,
+    takes_space,
 )
+from tests.fakes import CountingShopper
 from tests.plugin_fakes import plugin_folder
 
 TINY = dict(n_items=600, perception="ground_truth")
@@ -38,6 +40,16 @@ MODULE = """
 
     def not_a_shopper(catalog, config):
         return {"name": "counting"}
+
+    SPACES = []
+
+    def make_seeing(catalog, config, space):
+        SPACES.append(space)
+        return CountingShopper(catalog)
+
+    def make_keyword(catalog, config, *, space=None):
+        SPACES.append(space)
+        return CountingShopper(catalog)
 """
 
 
@@ -119,3 +131,41 @@ def test_what_is_wrong_with_a_shopper_factory_is_said(plugins, small_catalog):
     with pytest.raises(ValueError, match="shopper 'not_my_shoppers:make': no module named "
                                          "'not_my_shoppers'"):
         make_world(env_config(shopper="not_my_shoppers:make", **TINY), progress=False)
+
+
+@pytest.mark.parametrize("name", ["make_seeing", "make_keyword"])
+def test_a_factory_that_declares_space_is_given_the_world_s_item_space(plugins, name):
+    import my_shoppers
+
+    world = make_world(env_config(shopper=f"my_shoppers:{name}", **TINY), progress=False)
+    assert len(my_shoppers.SPACES) == 1 and my_shoppers.SPACES[0] is world.space
+    make_shopper(world.catalog, ShopperConfig(name=f"my_shoppers:{name}"))
+    assert my_shoppers.SPACES[1] is None  # no world: no space
+    assert my_shoppers.CALLS == []  # the two-parameter factory was not involved
+
+
+def test_two_parameter_factories_are_called_with_two_arguments(plugins, small_catalog):
+    import my_shoppers
+
+    world = make_world(env_config(shopper="my_shoppers:make", **TINY), progress=False)
+    assert my_shoppers.CALLS == [(600, "my_shoppers:make")]  # `make(catalog, config)`
+    calls = []
+
+    class OwnShopper:  # a class as its factory, a third parameter that is not the space
+        def __init__(self, catalog, config=None, seed=0):
+            calls.append(seed)
+            self.inner = CountingShopper(catalog)
+            self.name, self.vocab, self.width = "own", self.inner.vocab, self.inner.width
+
+        def dialogs(self, batch_size, max_turns):
+            return self.inner.dialogs(batch_size, max_turns)
+
+    SHOPPERS["own-test"] = OwnShopper
+    try:
+        make_shopper(small_catalog, ShopperConfig(name="own-test"), space=world.space)
+    finally:
+        del SHOPPERS["own-test"]
+    assert calls == [0]
+    assert not takes_space(lambda catalog, config: None)
+    assert not takes_space(lambda *args, **kwargs: None)  # only a parameter named space
+    assert takes_space(lambda catalog, config, space=None: None)
