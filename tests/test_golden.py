@@ -333,15 +333,25 @@ def train_tiny(agent_name: str, out: Path, steps: tuple[int, int, int] = (3, 3, 
     from agents.model import DialogAgent
     from agents.policy import config_for_world
 
+    import torch
+
     world = _world({})
     agent = DialogAgent.from_seed(config_for_world(agent_name, world, **TINY), 0)
 
     def cfg(**kw):
         return LearnerConfig(**{"steps": 3, "batch": 8, "turns": 3, "checkpoint_every": 1, **kw})
 
-    train(agent, world, [(kind, cfg(steps=n)) for kind, n in
-                         zip(("supervised", "reinforce", "rollout"), steps)],
-          out, seed=4, progress=False)
+    # One thread, whatever an earlier test or script set: torch's kernels block their work
+    # by the thread count, so the losses' last bits (and, through the rollout learner's
+    # choices, more) depend on it.
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        train(agent, world, [(kind, cfg(steps=n)) for kind, n in
+                             zip(("supervised", "reinforce", "rollout"), steps)],
+              out, seed=4, progress=False)
+    finally:
+        torch.set_num_threads(threads)
     history = {}
     for stage in ("stage0-supervised", "stage1-reinforce", "stage2-rollout"):
         meta = json.loads((out / stage / "checkpoint" / "checkpoint.json").read_text())
@@ -431,6 +441,13 @@ def test_the_same_seeds_train_the_same_weights_bit_for_bit(tmp_path):
 
 
 # ---------------------------------------------------------------- re-recording
+def record_learners() -> None:
+    import tempfile
+
+    learners = {a: _learner_record(*train_tiny(a, Path(tempfile.mkdtemp()))) for a in AGENTS}
+    (GOLDEN / "learners.json").write_text(json.dumps(learners, indent=1) + "\n")
+
+
 def record() -> None:
     """Write tests/golden/*.json from this machine and print the exact digests."""
     import tempfile
@@ -442,8 +459,7 @@ def record() -> None:
     stories["default-world"] = default_story(default_world())
     data = json.dumps(stories, separators=(",", ":")).encode()
     (GOLDEN / "dialogs.json.gz").write_bytes(gzip.compress(data, mtime=0))
-    learners = {a: _learner_record(*train_tiny(a, Path(tempfile.mkdtemp()))) for a in AGENTS}
-    (GOLDEN / "learners.json").write_text(json.dumps(learners, indent=1) + "\n")
+    record_learners()
     print("recorded", GOLDEN, "; the exact digests:")
     print(f"CATALOG_DIGEST = {catalog_digest()!r}\nPROTOCOL_DIGEST = {protocol_digest()!r}\n"
           f"RECORDED_DIGEST = {recorded_digest()!r}\n"
