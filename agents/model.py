@@ -9,8 +9,6 @@ agent ranks the catalog exactly as the environment does.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 
 import torch
@@ -19,6 +17,7 @@ from torch import nn
 from agents.response import ResponseEncoder
 from agents.text import make_text_encoder
 from agents.trackers import make_tracker
+from dialog_env.seeding import seeded_init
 
 
 @dataclass
@@ -73,16 +72,6 @@ def agent_config(name: str, vocab_size: int, visual_dim: int, attr_dim: int,
     cfg = AgentConfig(name=name, vocab_size=vocab_size, visual_dim=visual_dim,
                       attr_dim=attr_dim, type_index=type_index, **AGENT_PRESETS[name])
     return replace(cfg, **overrides)
-
-
-@contextmanager
-def seeded_init(seed: int) -> Iterator[None]:
-    """Build modules inside this block to initialise their parameters from `seed`:
-    torch's global CPU generator is seeded inside `torch.random.fork_rng` and restored on
-    exit, so no global random state leaks to (or from) the rest of the program."""
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        yield
 
 
 class DialogAgent(nn.Module):

@@ -35,12 +35,15 @@ class CaptionExtractor(BaseFeaturesExtractor):
         dim = (text_dim + spaces["candidate_features"].shape[0]
                + spaces["candidate_attributes"].shape[0] + 1)
         super().__init__(observation_space, features_dim=dim)
+        # The dict layout's `turn` is the raw turn count, its space bounded by the
+        # environment's turn budget `max_turns`: scale it to [0, 1] by that budget.
+        self.max_turns = float(spaces["turn"].high.max())
         self.text = RNNTextEncoder(vocab, embed_dim, text_dim, text_dim)
 
     def forward(self, obs: dict[str, torch.Tensor]) -> torch.Tensor:
         tokens = obs["feedback"].long()
         return torch.cat([self.text(tokens), obs["candidate_features"],
-                          obs["candidate_attributes"], obs["turn"] / 10.0], dim=1)
+                          obs["candidate_attributes"], obs["turn"] / self.max_turns], dim=1)
 
 
 def policy_kwargs(env: gym.Env | None = None, **kwargs) -> dict:

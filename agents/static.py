@@ -35,8 +35,8 @@ import torch
 from torch import nn
 
 from agents.composers import COMPOSERS, batch_softmax_loss, make_composer
-from agents.model import seeded_init
 from agents.trackers import make_tracker
+from dialog_env.seeding import seeded_init
 
 AGGREGATORS = ("st", "st+avg", "st+cat", "st+ewma", "st+lstm", "cfir-gru", "cm-ntm")
 TRACKER_OF = {"st+avg": "mean", "st+ewma": "ewma", "st+lstm": "lstm", "cfir-gru": "gru",

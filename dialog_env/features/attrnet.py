@@ -40,6 +40,7 @@ from dialog_env.cache import (
 from dialog_env.catalog.catalog import Catalog
 from dialog_env.catalog.render import MAX_IMAGE_SIZE
 from dialog_env.checks import as_int, as_real
+from dialog_env.seeding import seeded_init
 
 if TYPE_CHECKING:
     import torch
@@ -148,10 +149,7 @@ def build_attrnet(config: AttrNetConfig, catalog: Catalog, backbone: Any = None,
                   backbone_dim: int | None = None):
     """An untrained AttrNet for `catalog`'s vocabulary, initialised from `config.seed`
     under `torch.random.fork_rng` (no global random state is read or changed)."""
-    import torch
-
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(config.seed)
+    with seeded_init(config.seed):
         return _module_class()(config, type_columns(catalog), backbone, backbone_dim)
 
 

@@ -18,6 +18,7 @@ import torch
 from tqdm.auto import tqdm
 
 from dialog_env.catalog.catalog import Catalog
+from dialog_env.seeding import seeded_init
 from simulators.base import Vocab
 from simulators.neural.checkpoint import (
     Checkpoint,
@@ -37,8 +38,7 @@ GRAD_CLIP = 5.0
 def build_captioner(config: NeuralConfig, n_words: int, visual_dim: int,
                     attr_dim: int) -> Captioner:
     """An untrained captioner initialised from `config.seed` (global RNG untouched)."""
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(config.seed)
+    with seeded_init(config.seed):
         return Captioner(config.variant, n_words, visual_dim, attr_dim, config.embed,
                          config.hidden)
 

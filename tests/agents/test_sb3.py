@@ -56,3 +56,18 @@ def test_flat_observations_train_a_default_mlp_on_the_batched_core(fake_world):
     _, _, done, infos = venv.step(np.zeros((4, fake_world.dim), np.float32))
     assert done.all()
     assert all(info["terminal_observation"].shape == obs.shape[1:] for info in infos)
+
+
+def test_the_caption_extractor_scales_the_turn_by_the_turn_budget(fake_world):
+    import torch
+
+    from agents.sb3 import CaptionExtractor
+
+    venv = FashionDialogVecEnv(2, world=fake_world, max_turns=4)
+    extractor = CaptionExtractor(venv.observation_space, text_dim=8, embed_dim=8)
+    obs = {k: torch.as_tensor(v) for k, v in venv.reset().items()}
+    obs["turn"] = torch.tensor([[0.0], [2.0]])
+    features = extractor(obs)
+    assert features.shape == (2, extractor.features_dim)
+    # turn / max_turns = 2 / 4, not the 2 / 10 of a fixed budget of ten turns
+    assert torch.allclose(features[:, -1], torch.tensor([0.0, 0.5]))
