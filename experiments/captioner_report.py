@@ -35,8 +35,8 @@ from dialog_env.config import CatalogConfig
 from dialog_env.item_space import build_item_space
 from experiments.common import plain, write_results
 from simulators.caption_metrics import caption_scores
+from simulators.caption_sources import caption_source
 from simulators.neural.config import VARIANT_LABELS, VARIANTS, NeuralConfig
-from simulators.neural.data import caption_source
 
 # Fashion IQ, Table 4: the attribute-aware attention captioner (#3) on dresses.
 FASHION_IQ_TABLE4_DRESS_3 = {"BLEU-1": 61.3, "BLEU-4": 19.7, "ROUGE-L": 55.5, "CIDEr": 59.4}

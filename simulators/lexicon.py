@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from simulators.vocab import Vocabulary
+
 # value: (kind, train forms, test forms); forms separated by "|".
 VALUES: dict[str, tuple[str, str, str]] = {
     # colour (hue)
@@ -250,3 +252,15 @@ def make_lexicon(split: str = "train") -> Lexicon:
 GLUE_WORDS = ("is", "has", "and", "with", "no", "not", "but", "a", "an", "without", "it", "as",
               "should", "be", "i", "want", "would", "like", "more", "in", "color", "also",
               "instead", "of", "needs", "to", "the", "style")
+
+
+def default_vocabulary() -> Vocabulary:
+    """The default word list: every word of the train and test lexicons plus the glue
+    words (the template shopper's words; the real and tag vocabularies extend it)."""
+    words: set[str] = set(GLUE_WORDS)
+    for split in ("train", "test"):
+        words |= make_lexicon(split).words()
+    for forms in CATEGORY_NOUNS.values():
+        for f in forms:
+            words.update(f.split())
+    return Vocabulary(words)

@@ -25,8 +25,8 @@ import dataclasses
 
 from dialog_env.catalog.catalog import AttributeVocab, Catalog
 from dialog_env.catalog.schema import SLOT_BY_NAME, SLOTS, Slot
-from simulators.lexicon import Lexicon
-from simulators.vocab import Vocabulary, default_vocabulary
+from simulators.lexicon import Lexicon, default_vocabulary
+from simulators.vocab import Vocabulary
 
 # The colour slots the template shopper's rules name; empty in a tag catalog.
 NO_HUE = Slot("hue", "color", {}, {})

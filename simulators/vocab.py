@@ -1,4 +1,6 @@
-"""A fixed word vocabulary built from the lexicons; turns captions into token ids."""
+"""A fixed word vocabulary; turns captions into token ids. Generic: which words a shopper
+speaks is the shopper's (the default list of the lexicons' words is
+`simulators.lexicon.default_vocabulary`)."""
 
 from __future__ import annotations
 
@@ -6,8 +8,6 @@ import re
 from collections.abc import Iterable
 
 import numpy as np
-
-from simulators.lexicon import CATEGORY_NOUNS, GLUE_WORDS, make_lexicon
 
 PAD, UNK = 0, 1
 _TOKEN = re.compile(r"[a-z0-9/'-]+")
@@ -40,13 +40,3 @@ class Vocabulary:
     def decode(self, ids: Iterable[int]) -> str:
         return " ".join(self.words[i] for i in ids if i != PAD)
 
-
-def default_vocabulary() -> Vocabulary:
-    """Every word of the train and test lexicons plus the glue words."""
-    words: set[str] = set(GLUE_WORDS)
-    for split in ("train", "test"):
-        words |= make_lexicon(split).words()
-    for forms in CATEGORY_NOUNS.values():
-        for f in forms:
-            words.update(f.split())
-    return Vocabulary(words)

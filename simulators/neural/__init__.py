@@ -4,7 +4,8 @@
                    training steps, decoding
     model.py       Captioner: the three variants, teacher-forced loss, batched decoding
     decode.py      greedy, beam search and sampling over any step function
-    data.py        where training captions come from (`caption_source()`, the one switch)
+    data.py        training data: caption pairs from a given caption source
+                   (`captioning_pairs`; the sources: `simulators.caption_sources`)
     checkpoint.py  safetensors weights + JSON record; loading with checks
     train.py       training, and the first-use captioner of a catalog (cached)
     shopper.py     NeuralShopper / NeuralDialogs: the shopper contract

@@ -1,13 +1,11 @@
-"""Where the captioner's training captions come from: a `CaptionSource` (pairs of catalog
-items with captions, and the vocabulary the decoder speaks).
+"""The captioner's training data: a `CaptionSource` (pairs of catalog items with captions,
+and the vocabulary the decoder speaks), and `captioning_pairs`, which captions random
+same-category pairs with the caption source it is given (a `Captioner`, and a fallback for
+the pairs it cannot describe).
 
-`caption_source(catalog)` is the one switch. It is `REAL_SOURCE`: people's Fashion IQ / Shoes
-captions re-grounded onto random same-category catalog pairs, two per pair
-(`simulators.real.captioning_pairs`; the template shopper's caption where no real caption
-fits a pair), in `simulators.real.real_vocabulary()`. `TEMPLATE_SOURCE` is the template
-shopper captioning such pairs, twice each (no typos: a typo is not a word the captioner
-should learn), in `simulators.vocab.default_vocabulary()`; on a catalog of dataset tags
-(a real dataset's) the captioner learns from it, tag words added to the vocabulary.
+Which shoppers the sources speak with is wired outside this package
+(`simulators.caption_sources`, where `caption_source(catalog)` is the one switch), so the
+neural shopper imports no other shopper.
 """
 
 from __future__ import annotations
@@ -21,6 +19,12 @@ from dialog_env.catalog.catalog import Catalog
 from simulators.base import Vocab
 
 CAPTIONS_PER_PAIR = 2
+
+Captioner = Callable[[np.ndarray, np.ndarray, np.random.Generator],
+                     tuple[list[str], np.ndarray]]
+"""`(target (n,), shown (n,), rng) -> (texts, fits)`: a caption of each pair, drawing its
+randomness from `rng`, and whether it describes the pair (`fits`, `(n,)` bool; a caption
+that does not is replaced by the fallback's)."""
 
 
 @dataclass(frozen=True)
@@ -68,54 +72,25 @@ def same_category_pairs(catalog: Catalog, n: int, rng: np.random.Generator,
     return shown, target
 
 
-def template_pairs(catalog: Catalog, n: int, seed: int, split: str = "train") -> CaptionPairs:
-    """`n` template-shopper captions of random same-category pairs of `split`, two
-    independent captions per pair (as Fashion IQ has two per pair), the pairs in a
-    random order with their two captions next to each other."""
-    from simulators.template import N_UNIFORMS, TemplateConfig, TemplateShopper
-
+def captioning_pairs(catalog: Catalog, n: int, seed: int, captioner: Captioner,
+                     fallback: Captioner | None = None, split: str = "train",
+                     per_pair: int = CAPTIONS_PER_PAIR) -> CaptionPairs:
+    """`n` captions of random same-category (shown, target) pairs of `split`, `per_pair`
+    independent captions per pair next to each other, by `captioner`; where its caption
+    does not fit the pair, `fallback`'s caption of the pair stands in (drawn after all of
+    `captioner`'s, from the same generator)."""
+    if n < 1 or per_pair < 1:
+        raise ValueError(f"captioning_pairs needs n >= 1 and per_pair >= 1, got {n}, "
+                         f"{per_pair}")
     rng = np.random.default_rng(seed)
-    shown, target = same_category_pairs(catalog, -(-n // CAPTIONS_PER_PAIR), rng, split)
-    shown = np.repeat(shown, CAPTIONS_PER_PAIR)[:n]
-    target = np.repeat(target, CAPTIONS_PER_PAIR)[:n]
-    shopper = TemplateShopper(catalog, TemplateConfig(typo_rate=0.0))
-    fbs, _ = shopper.captions(target, shown, rng.random((n, N_UNIFORMS)))
-    return CaptionPairs(shown, target, [fb.text for fb in fbs])
-
-
-def template_vocabulary() -> Vocab:
-    from simulators.vocab import default_vocabulary
-
-    return default_vocabulary()
-
-
-TEMPLATE_SOURCE = CaptionSource("template", template_pairs, template_vocabulary)
-
-
-def real_pairs(catalog: Catalog, n: int, seed: int, split: str = "train") -> CaptionPairs:
-    """People's captions re-grounded onto `n` random same-category pairs of `split`."""
-    from simulators.real import captioning_pairs
-
-    return CaptionPairs(*captioning_pairs(catalog, n, seed, split=split))
-
-
-def real_vocabulary() -> Vocab:
-    from simulators.real import real_vocabulary
-
-    return real_vocabulary()
-
-
-REAL_SOURCE = CaptionSource("real", real_pairs, real_vocabulary, "is identical")
-
-
-def caption_source(catalog: Catalog | None = None) -> CaptionSource:
-    """The captions the neural shopper learns from (the one place to switch sources):
-    `REAL_SOURCE`, or for a catalog of dataset tags (a real dataset's,
-    `simulators.tags`), whose attributes people's re-grounded captions cannot name, the
-    template shopper speaking from the tags, in the default vocabulary plus the tags'
-    words."""
-    from simulators.tags import follows_schema, tag_vocabulary
-
-    if catalog is None or follows_schema(catalog.vocab):
-        return REAL_SOURCE
-    return CaptionSource("template-tags", template_pairs, lambda: tag_vocabulary(catalog))
+    shown, target = same_category_pairs(catalog, -(-n // per_pair), rng, split)
+    shown = np.repeat(shown, per_pair)[:n]
+    target = np.repeat(target, per_pair)[:n]
+    texts, fits = captioner(target, shown, rng)
+    texts = list(texts)
+    missing = np.flatnonzero(~np.asarray(fits, dtype=bool))
+    if len(missing) and fallback is not None:
+        spare, _ = fallback(target[missing], shown[missing], rng)
+        for k, text in zip(missing.tolist(), spare):
+            texts[k] = text
+    return CaptionPairs(shown, target, texts)

@@ -20,7 +20,7 @@ t-th of the seeds drawn from `rngs[k]` at `start`, so a dialog says the same wha
 is in the batch. `feedback` builds the text from the
 token ids and, with `simulators.grounding`, the mentions it makes (parsed from the text).
 On a real catalog of dataset tags the captioner learns the template shopper's captions
-about the tags (`simulators.neural.data.caption_source`) and its captions carry no
+about the tags (`simulators.caption_sources.caption_source`) and its captions carry no
 mentions (the parser grounds the embedded schema only).
 """
 
@@ -35,8 +35,9 @@ from dialog_env.catalog.catalog import Catalog
 from dialog_env.features.attrnet import AttrNetFeatures
 from dialog_env.item_space import ItemSpace
 from simulators.base import Feedback, Mention, check_turns
+from simulators.caption_sources import caption_source
+from simulators.modes import caption_mode
 from simulators.neural.config import NeuralConfig
-from simulators.neural.data import caption_source
 from simulators.neural.train import config_from_record, load_or_train
 from simulators.tags import follows_schema
 
@@ -60,13 +61,6 @@ def attrnet_space(space: ItemSpace | None, catalog: Catalog, config: NeuralConfi
         return False
     key = AttrNetFeatures(len(catalog.vocab), config.attrnet).key()
     return space.features_key == key and len(space.visual) == len(catalog)
-
-
-def _mode(mentions: tuple[Mention, ...]) -> str:
-    relations = {m.relation for m in mentions}
-    if relations and relations <= {"more", "less"}:
-        return "comparative"
-    return "mixed" if relations & {"more", "less"} else "direct"
 
 
 class NeuralShopper:
@@ -154,7 +148,7 @@ class NeuralShopper:
                 mentions = tuple(self.parse(text, self.category_names[target]).mentions)
             except ValueError:  # a category the parser does not know
                 mentions = ()
-        return Feedback(text, ids, mentions, _mode(mentions))
+        return Feedback(text, ids, mentions, caption_mode(mentions))
 
 
 class NeuralDialogs:

@@ -20,6 +20,7 @@ from tqdm.auto import tqdm
 from dialog_env.catalog.catalog import Catalog
 from dialog_env.seeding import seeded_init
 from simulators.base import Vocab
+from simulators.caption_sources import caption_source
 from simulators.neural.checkpoint import (
     Checkpoint,
     CheckpointError,
@@ -29,7 +30,7 @@ from simulators.neural.checkpoint import (
     save_checkpoint,
 )
 from simulators.neural.config import NeuralConfig
-from simulators.neural.data import CaptionSource, caption_source
+from simulators.neural.data import CaptionSource
 from simulators.neural.model import Captioner
 
 GRAD_CLIP = 5.0

@@ -12,7 +12,8 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
-from simulators.vocab import Vocabulary, default_vocabulary
+from simulators.lexicon import default_vocabulary
+from simulators.vocab import Vocabulary
 
 DATA = Path(__file__).parent / "data" / "captions.json.gz"
 FOUND_TEXT = "is identical"  # what people write when the shown item is the one (Fashion IQ)

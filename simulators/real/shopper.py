@@ -30,6 +30,7 @@ from dialog_env.catalog.schema import SLOT_BY_NAME
 from simulators.base import Feedback, Mention, check_turns, draw_uniforms, token_matrix
 from simulators.grounding import Truth, _tables, domain_of, parse
 from simulators.grounding_lexicon import LESS, MORE, NEGATORS, SCOPE_FILLER
+from simulators.modes import caption_mode
 from simulators.real.config import RealConfig
 from simulators.real.data import FOUND_TEXT, load_data, real_vocabulary
 from simulators.vocab import PAD
@@ -311,11 +312,8 @@ class RealShopper:
             said = parse(" ".join(words), cat).mentions
             if not self.truth.all(said, target, shown):
                 return None
-        rels = {m.relation for m in mentions}
-        mode = ("irrelevant" if not rels else "mixed" if rels & {"more", "less"} and
-                rels & {"is", "not"} else "comparative" if rels & {"more", "less"} else
-                "direct")
-        return Feedback(" ".join(words), tuple(ids), tuple(dict.fromkeys(mentions)), mode)
+        return Feedback(" ".join(words), tuple(ids), tuple(dict.fromkeys(mentions)),
+                        caption_mode(mentions))
 
     def dialogs(self, batch_size: int, max_turns: int) -> RealDialogs:
         return RealDialogs(self, batch_size, max_turns)

@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 from dialog_env.catalog.schema import SLOT_BY_NAME
 from simulators.base import Feedback, Mention
+from simulators.modes import caption_mode
 from simulators.template.clauses import drop, keep, lead_with_is, spoken
 from simulators.template.config import MODES
 from simulators.template.layout import (
@@ -156,9 +157,8 @@ def typo(text: str, u_word: float, u_pos: float) -> str:
 
 
 def mode_label(mode: int, mentions: tuple[Mention, ...]) -> str:
-    """The caption's mode; a mixed plan is labelled by what it says in the end."""
+    """The caption's mode; a mixed plan is labelled by what it says in the end
+    (`simulators.modes.caption_mode`); any other plan by its own mode."""
     if mode != MIXED_MODE:
         return MODES[mode]
-    compared = sum(m.relation in ("more", "less") for m in mentions)
-    return "direct" if not compared else (
-        "comparative" if compared == len(mentions) else "mixed")
+    return caption_mode(mentions)

@@ -42,7 +42,8 @@ def test_the_world_loads_no_factory_and_no_shopper():
 
 def test_the_shopper_packages_still_give_their_shoppers():
     from simulators.neural import NeuralConfig
-    from simulators.real import captioning_pairs, real_vocabulary
+    from simulators.neural.data import captioning_pairs
+    from simulators.real import real_vocabulary
     from simulators.template import (
         N_UNIFORMS,
         TemplateConfig,

@@ -11,10 +11,10 @@ import pytest
 
 import dialog_env  # noqa: F401
 from simulators.grounding import Truth, parse
+from simulators.lexicon import default_vocabulary
 from simulators.real.config import RealConfig
 from simulators.real.data import load_data, real_vocabulary
 from simulators.real.shopper import RealShopper
-from simulators.vocab import default_vocabulary
 
 
 def pairs(cat, n, seed=0):
@@ -139,9 +139,10 @@ def test_the_environment_with_the_real_shopper():
 
 
 def test_captioning_pairs_are_real_captions_true_of_their_pairs(small_catalog):
-    from simulators.real import captioning_pairs
+    from simulators.caption_sources import real_pairs
 
-    shown, target, texts = captioning_pairs(small_catalog, 201, seed=3, split="val")
+    pairs = real_pairs(small_catalog, 201, seed=3, split="val")
+    shown, target, texts = pairs.shown, pairs.target, pairs.texts
     assert len(shown) == len(target) == len(texts) == 201
     assert np.array_equal(shown[0:200:2], shown[1:201:2])  # two captions per pair
     val = set(small_catalog.indices("val").tolist())
@@ -152,7 +153,7 @@ def test_captioning_pairs_are_real_captions_true_of_their_pairs(small_catalog):
     cats = small_catalog.categories
     assert all(truth.all(parse(x, cats[small_catalog.category[t]]).mentions, t, s)
                for s, t, x in zip(shown.tolist(), target.tolist(), texts))
-    again = captioning_pairs(small_catalog, 201, seed=3, split="val")
-    assert again[2] == texts
+    again = real_pairs(small_catalog, 201, seed=3, split="val")
+    assert again.texts == texts
     with pytest.raises(ValueError, match="n >= 1"):
-        captioning_pairs(small_catalog, 0, seed=3)
+        real_pairs(small_catalog, 0, seed=3)

@@ -5,11 +5,11 @@ import pytest
 
 from simulators.base import Feedback, token_matrix
 from simulators.caption_stats import caption_statistics, js_divergence, read_reference_captions
-from simulators.lexicon import GLUE_WORDS, make_lexicon
+from simulators.lexicon import GLUE_WORDS, default_vocabulary, make_lexicon
 from simulators.template import N_UNIFORMS, TemplateConfig, TemplateSimulator
 from simulators.template.plan import plan_rows
 from simulators.template.plan_array import plan_array
-from simulators.vocab import UNK, default_vocabulary
+from simulators.vocab import UNK
 
 QUIET = dict(wrong_rate=0.0, omit_rate=0.0, irrelevant_rate=0.0, repeat_rate=0.0,
              typo_rate=0.0)
