@@ -1,12 +1,14 @@
 """The batched core: B dialogs at once, on one `DialogWorld`.
 
 `BatchedDialogs` runs B dialogs with exactly the semantics of `FashionDialogEnv` (which is
-this core with B = 1): one seeded generator per dialog draws the target and the first
-candidate and is then handed to the shopper (`simulators.base.Shopper`, the only thing the
-core knows of it); all B queries are ranked with one matrix product and the shopper
-answers all B dialogs at once. Caption text and mentions are asked of the shopper only
-when read (`feedback(i)`, `history`, info dicts). Ranks are exact and independent of
-batching, so a dialog in a batch equals the same dialog run alone.
+this core with B = 1): one seeded generator per dialog, with which the world's episode
+source (`dialog_env.episodes`) draws where the dialog starts (its target and first item;
+a scripted dialog's later shown items come from the source too), is then handed to the
+shopper (`simulators.base.Shopper`, the only thing the core knows of it); all B queries
+are ranked with one matrix product and the shopper answers all B dialogs at once. Caption
+text and mentions are asked of the shopper only when read (`feedback(i)`, `history`, info
+dicts). Ranks are exact and independent of batching, so a dialog in a batch equals the
+same dialog run alone.
 
 Lower-level calls for learners:
   `show(candidates, queries)`  show an explicit item per dialog (top-k sampling policy
@@ -27,11 +29,11 @@ import numpy as np
 from gymnasium.utils import seeding
 
 from dialog_env import observations as layouts
-from dialog_env.catalog.schema import SPLITS
 from dialog_env.checks import as_int
 from dialog_env.config import EpisodeConfig
+from dialog_env.episodes import Starts
 from dialog_env.infos import dialog_infos
-from dialog_env.options import indices, reset_options
+from dialog_env.options import indices
 from dialog_env.queries import finite_queries, real_array, scale_queries
 from dialog_env.rewards import RewardConfig, RewardFn
 from dialog_env.world import DialogWorld
@@ -77,18 +79,13 @@ class BatchedDialogs:
         self.tokens = np.zeros((b, self.max_tokens), dtype=np.int64)
         self.rngs: list[np.random.Generator | None] = [None] * b
         # The shopper's side of these dialogs (its state is its own).
-        self.dialogs = world.shopper.dialogs(b, self.max_turns)
-        # A replay shopper's recorded dialogs (`simulators.replay`): they fix the target and
-        # the shown items; `script` is the recorded dialog each row plays, `limit` its turns.
-        self.replay = getattr(world.shopper, "recorded", None)
+        self.said = world.shopper.dialogs(b, self.max_turns)
+        # Where dialogs start (`dialog_env.episodes`): `script` is the script each row plays
+        # (-1: none), `limit` its turns.
+        self.episodes = world.episodes
+        self.episodes.check(self.split)
         self.limit = np.full(b, self.max_turns, dtype=np.int64)
         self.script = np.full(b, -1, dtype=np.int64)
-        if self.replay is not None and self.replay.split not in SPLITS:
-            raise ValueError(f"the replay shopper's recorded dialogs come from several splits "
-                             f"({self.replay.split!r}); record or select one split to replay")
-        if self.replay is not None and self.replay.split != self.split:
-            raise ValueError(f"the replay shopper's recorded dialogs are of split "
-                             f"{self.replay.split!r}, the episodes of {self.split!r}")
         # Optional: a frozen sentence encoder's embedding of each dialog's last caption
         # (the `feedback_embedding` observation, or the flat layout's text part).
         self.encoder = None
@@ -121,7 +118,7 @@ class BatchedDialogs:
 
     def _speak(self, rows: np.ndarray) -> None:
         """The shopper's answers about the shown items of dialogs `rows`, as one batch."""
-        tokens = self.dialogs.answer(rows, self.candidate[rows])
+        tokens = self.said.answer(rows, self.candidate[rows])
         width = min(tokens.shape[1], self.max_tokens)
         self.tokens[rows] = PAD
         self.tokens[rows, :width] = tokens[:, :width]
@@ -129,7 +126,7 @@ class BatchedDialogs:
 
     def feedback(self, i: int) -> list[Feedback]:
         """Dialog `i`'s captions so far (oldest first)."""
-        return self.dialogs.feedback(i) if self.target[i] >= 0 else []
+        return self.said.feedback(i) if self.target[i] >= 0 else []
 
     @property
     def history(self) -> list[list[Feedback]]:
@@ -161,24 +158,20 @@ class BatchedDialogs:
         """Start new dialogs in `rows` (all by default). Each dialog uses `rngs[k]`, or a
         generator seeded with `seeds[k]`, or keeps its generator when the seed is None.
         `options[k]` (None or a dict) may give `target` (an item of the split) and
-        `first_candidate` (any other item) indices; see `dialog_env.options`. Returns the
+        `first_candidate` (any other item) indices, or with a recorded script `dialog`; see
+        `dialog_env.options` (the world's episode source checks and applies them,
+        `dialog_env.episodes`). Returns the
         observations of all dialogs and the infos of `rows` (None each with `infos=False`,
         for callers that build their own, like the vector env)."""
         rows = np.arange(self.B) if rows is None else indices(rows, self.B, "rows")
-        pool = self.world.split_items[self.split]
         # Validate everything before changing any dialog.
-        options = reset_options(options, rows.tolist(), self.world.n_items, self.split,
-                                self.world.catalog.split,
-                                None if self.replay is None else len(self.replay))
+        options = self.episodes.options(options, rows.tolist(), self.world, self.split)
         for name, given in (("rngs", rngs), ("seeds", seeds)):
             if given is not None and len(given) != len(rows):
                 raise ValueError(f"got {len(given)} {name} for {len(rows)} dialogs")
         if rngs is None and seeds is not None:
             seeds = [None if sd is None else as_int(sd, f"seed (dialog {i})", lo=0)
                      for i, sd in zip(rows.tolist(), seeds)]
-        # Per dialog, from its own generator: 2 uniforms for the target and the first
-        # candidate; the shopper then draws what it needs from the same generator.
-        draws = np.empty((len(rows), 2))
         for k, i in enumerate(rows.tolist()):
             if rngs is not None:
                 self.rngs[i] = rngs[k]
@@ -186,57 +179,30 @@ class BatchedDialogs:
                 self.rngs[i] = seeding.np_random(seeds[k])[0]
             elif self.rngs[i] is None:
                 self.rngs[i] = seeding.np_random(None)[0]
-            self.rngs[i].random(out=draws[k])
-        target = pool[(draws[:, 0] * len(pool)).astype(np.int64)]
-        # First candidate: uniform over the target's category without the target.
-        cat = self.world.catalog.category[target]
-        pools = self.world.category_pools
-        j = (draws[:, 1] * (pools.size[cat] - 1)).astype(np.int64)
-        j += j >= pools.pos[target]
-        cand = pools.flat[pools.start[cat] + j]
-        for k, opt in enumerate(options):
-            if "target" in opt:
-                target[k] = opt["target"]
-                cat[k] = self.world.catalog.category[target[k]]
-                if "first_candidate" not in opt:
-                    cand[k] = self._other_item(pools.groups[cat[k]], target[k], draws[k, 1])
-            if "first_candidate" in opt:
-                cand[k] = opt["first_candidate"]
-                if "target" not in opt:  # a target other than the given candidate
-                    target[k] = self._other_item(pool, cand[k], draws[k, 0])
-        if self.replay is not None:  # the recorded dialog fixes target and first item
-            ks = (draws[:, 0] * len(self.replay)).astype(np.int64)
-            ks = np.array([opt.get("dialog", k) for opt, k in zip(options, ks.tolist())],
-                          dtype=np.int64)
-            target, cand = self.replay.targets[ks], self.replay.references[ks, 0]
-            self.script[rows] = ks
-            self.limit[rows] = np.minimum(self.max_turns, self.replay.turns[ks])
-            self.dialogs.play(rows, ks)
-        self.target[rows], self.candidate[rows] = target, cand
+        own = [self.rngs[i] for i in rows.tolist()]
+        starts = self.episodes.start(self.world, self.split, own, options, rows, self.said)
+        self._begin(rows, starts, own)
+        return self.observations(), dialog_infos(self, rows, self.info if infos else None)
+
+    def _begin(self, rows: np.ndarray, starts: Starts, rngs) -> None:
+        """Dialogs `rows` start as `starts` says: the shopper answers the first item; the
+        initial rank uses the shown item's own features as the query (no memory, no
+        language)."""
+        self.target[rows], self.candidate[rows] = starts.target, starts.first
+        self.script[rows] = starts.script
+        self.limit[rows] = self.max_turns if starts.turns is None else np.minimum(
+            self.max_turns, starts.turns)
         self.shown[rows] = -1
-        self.shown[rows, 0] = cand
+        self.shown[rows, 0] = starts.first
         self.turn[rows] = 0
         self.done[rows] = False
         self.success[rows] = False
-        self.dialogs.start(rows, target, [self.rngs[i] for i in rows.tolist()])
+        self.said.start(rows, self.target[rows], rngs)
         self._speak(rows)
-        # Initial rank: the shown item's own features as the query (no memory, no language).
         anchor = scale_queries(self.world.db.items[self.candidate[rows]])  # finite items
         ex = self.shown[rows, :1] if self.exclude_shown else None
-        self.rank[rows] = self.world.db._rank_and_best_checked(anchor, self.target[rows], ex)[0]
-        return self.observations(), dialog_infos(self, rows, self.info if infos else None)
-
-    @staticmethod
-    def _other_item(pool: np.ndarray, item: int, u: float) -> int:
-        """Uniform draw from sorted `pool` without `item` (from all items when `pool` holds
-        `item` alone)."""
-        pos = int(np.searchsorted(pool, item))
-        if pos < len(pool) and pool[pos] == item:
-            if len(pool) < 2:
-                raise ValueError(f"no item other than {item} to draw from")
-            j = int(u * (len(pool) - 1))
-            return int(pool[j + (j >= pos)])
-        return int(pool[int(u * len(pool))])
+        self.rank[rows] = self.world.db._rank_and_best_checked(anchor, self.target[rows], ex,
+                                                               best=False)[0]
 
     # ------------------------------------------------------------------ turns
     def step(self, queries, rows: Sequence[int] | None = None, *, infos: bool = True):
@@ -254,7 +220,20 @@ class BatchedDialogs:
         action itself). `q` is `(len(rows), D)` float32 from `finite_queries`; `rows` are
         distinct active dialogs. Nothing is checked again."""
         ex = self.shown[rows] if self.exclude_shown else None
-        ranks, best = self.world.db._rank_and_best_checked(q, self.target[rows], ex)
+        scripted = self._scripted(rows)
+        if scripted is None:
+            ranks, best = self.world.db._rank_and_best_checked(q, self.target[rows], ex)
+            return self._advance(rows, ranks, best, infos)
+        # The script's items are shown where it has them: no best item is computed there.
+        ranks, best = np.zeros(len(rows), dtype=np.int64), scripted.copy()
+        for part, want in ((scripted >= 0, False), (scripted < 0, True)):
+            if part.any():
+                r, got = self.world.db._rank_and_best_checked(
+                    q[part], self.target[rows[part]], None if ex is None else ex[part],
+                    best=want)
+                ranks[part] = r
+                if want:
+                    best[part] = got
         return self._advance(rows, ranks, best, infos)
 
     def show(self, candidates, queries, rows: Sequence[int] | None = None, *,
@@ -268,8 +247,16 @@ class BatchedDialogs:
             raise ValueError(f"candidates must have shape ({self.B},), got {cand.shape}")
         shown = indices(cand[rows], self.world.n_items, "candidates", unique=False)
         ex = self.shown[rows] if self.exclude_shown else None
-        ranks, _ = self.world.db._rank_and_best_checked(q, self.target[rows], ex)
+        ranks, _ = self.world.db._rank_and_best_checked(q, self.target[rows], ex, best=False)
+        scripted = self._scripted(rows)  # the script wins over the learner where it has items
+        if scripted is not None:
+            shown = np.where(scripted >= 0, scripted, shown)
         return self._advance(rows, ranks, shown, infos)
+
+    def _scripted(self, rows: np.ndarray) -> np.ndarray | None:
+        """The items the episode source shows at the next turn of dialogs `rows` (-1 where
+        the core picks), or None when it scripts none."""
+        return self.episodes.shown_at(self.script[rows], self.turn[rows] + 1, self.limit[rows])
 
     def _active_rows(self, rows) -> np.ndarray:
         if rows is None:
@@ -286,12 +273,6 @@ class BatchedDialogs:
         rew = np.zeros(b)
         term = np.zeros(b, dtype=bool)
         trunc = np.zeros(b, dtype=bool)
-        if self.replay is not None:  # recorded turns show the recorded references
-            nxt = self.turn[rows] + 1
-            scripted = nxt < self.limit[rows]
-            col = np.minimum(nxt, self.replay.max_turns - 1)
-            shown_items = np.where(scripted, self.replay.references[self.script[rows], col],
-                                   shown_items)
         found = shown_items == self.target[rows]
         prev = self.rank[rows]
         # Once the target is shown it has been retrieved: its rank is 0 from then on.
@@ -325,7 +306,7 @@ class BatchedDialogs:
                      "tokens", "limit", "script"):
             setattr(new, name, getattr(self, name)[rows].copy())
         new.rngs = [copy.deepcopy(self.rngs[i]) for i in rows.tolist()]
-        new.dialogs = self.dialogs.select(rows)
+        new.said = self.said.select(rows)
         return new
 
     # ------------------------------------------------------------------ rendering

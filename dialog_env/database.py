@@ -192,22 +192,24 @@ class RetrievalDB:
         return self._rank_and_best_checked(q, t, exclude)
 
     def _rank_and_best_checked(self, queries: np.ndarray, targets: np.ndarray,
-                               exclude: Exclude = None) -> tuple[np.ndarray, np.ndarray]:
+                               exclude: Exclude = None, best: bool = True
+                               ) -> tuple[np.ndarray, np.ndarray]:
         """`rank_and_best` of queries and targets checked already: the batched core's entry
         (the core checks each action once, where it comes in). Neither is checked here:
         `queries` are finite `(B, D)` float32 rows scaled by `scale_queries`, `targets` are
-        `(B,)` int64 item indices in range; `exclude` as `rank_and_best` takes it."""
+        `(B,)` int64 item indices in range; `exclude` as `rank_and_best` takes it. With
+        `best=False` the best items are not computed (all -1; the ranks are the same)."""
         q, t = self._metric_queries(queries), targets
         b = q.shape[0]
         ex = normalise_exclude(exclude, b)
         ranks = np.zeros(b, dtype=np.int64)
-        best = np.full(b, -1, dtype=np.int64)
+        top = np.full(b, -1, dtype=np.int64)
         rows_per_block = max(1, BLOCK_ELEMENTS // self.n)
         for lo in range(0, b, rows_per_block):
             hi = min(b, lo + rows_per_block)
-            r, bb = self._rank_block(q[lo:hi], t[lo:hi], ex[lo:hi], lo)
-            ranks[lo:hi], best[lo:hi] = r, bb
-        return ranks, best
+            r, bb = self._rank_block(q[lo:hi], t[lo:hi], ex[lo:hi], lo, best)
+            ranks[lo:hi], top[lo:hi] = r, bb
+        return ranks, top
 
     def _exact_pairs(self, q: np.ndarray, rows: np.ndarray, ids: np.ndarray) -> np.ndarray:
         """Scores of items `ids` for queries `q[rows]` in float64 (products of float32
@@ -215,8 +217,9 @@ class RetrievalDB:
         return np.einsum("ij,ij->i", self.items[ids].astype(np.float64),
                          q[rows].astype(np.float64))
 
-    def _rank_block(self, q: np.ndarray, t: np.ndarray, ex: np.ndarray, first_row: int = 0):
-        """Ranks and best items for a block of queries.
+    def _rank_block(self, q: np.ndarray, t: np.ndarray, ex: np.ndarray, first_row: int = 0,
+                    with_best: bool = True):
+        """Ranks and best items (all -1 unless `with_best`) for a block of queries.
 
         The float32 GEMM decides every comparison whose margin exceeds
         `ROUNDING_MARGIN * sqrt(D) * u * |q| * max|x|`; closer calls are re-decided in
@@ -259,6 +262,8 @@ class RetrievalDB:
             et[need] = self._exact_pairs(q, need, t[need])
             above = (exact > et[cr]) | ((exact == et[cr]) & (ci < t[cr]))
             ranks += np.bincount(cr[above], minlength=b)
+        if not with_best:
+            return ranks.astype(np.int64), np.full(b, -1, dtype=np.int64)
         if target_excluded.any():
             s[rows[target_excluded], t[target_excluded]] = -np.inf
         best = np.argmax(s, axis=1)

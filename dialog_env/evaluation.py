@@ -9,6 +9,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from dialog_env.batched import BatchedDialogs
+from dialog_env.episodes import RecordedScript
 from dialog_env.world import DialogWorld
 
 
@@ -85,19 +86,20 @@ def _play(world: DialogWorld, policy: DialogPolicy, episode, e: int, reset, batc
 def run_replay(world: DialogWorld, policy: DialogPolicy, batch_size: int = 256,
                progress: bool = True) -> dict:
     """The static multi-turn evaluation of an interactive agent: every recorded dialog of
-    `world`'s replay shopper (`simulators.replay`) played back (the recording decides the
-    shown items and captions; the agent's query after each caption is ranked over all
-    items, shown references excluded when the world's episodes exclude shown items).
+    `world`'s recorded script (`dialog_env.episodes.RecordedScript`, a replay world)
+    played back (the recording decides the shown items and captions; the agent's query
+    after each caption is ranked over all items, shown references excluded when the
+    world's episodes exclude shown items).
 
     Returns `ranks (E, T+1)` int64 (turn 0: the first reference as the query; padded with
     the last), `final (E,)`: the rank of the query made after the dialog's last caption
     (FashionNTM's final turn), and that query, `final_queries (E, D)` float32 (to rank it
     in another gallery)."""
-    rec = getattr(world.shopper, "recorded", None)
-    if rec is None:
+    if not isinstance(world.episodes, RecordedScript):
         raise ValueError(f"run_replay needs a world with a replay shopper "
-                         f"(simulators.replay.replay_world); this one's is "
-                         f"{world.shopper.name!r}")
+                         f"(dialog_env.factory.replay_world: a recorded script as its "
+                         f"episode source); this one's shopper is {world.shopper.name!r}")
+    rec = world.episodes.recorded
     # The world's turn budget (an agent reads turn / max_turns), at least the recording's.
     budget = max(rec.max_turns, world.episode().max_turns)
     episode = world.episode(split=rec.split, max_turns=budget,

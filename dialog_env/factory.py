@@ -23,10 +23,12 @@ from dialog_env.catalog.store import (
 )
 from dialog_env.config import FLAT_NAMES, EnvConfig, env_config
 from dialog_env.database import RetrievalDB
+from dialog_env.episodes import EpisodeSource, RecordedScript
 from dialog_env.extras import check_extras
 from dialog_env.features import feature_cache_path, shipped
 from dialog_env.features.attrnet import weights_path
 from dialog_env.item_space import ItemSpace, build_item_space, perception_extractor
+from dialog_env.recorded import RecordedDialogs
 from dialog_env.rewards import RewardConfig, RewardFn
 from dialog_env.world import DialogWorld
 from simulators.base import Shopper, check_shopper
@@ -57,7 +59,35 @@ def build_world(catalog: Catalog, config: EnvConfig | None = None,
         shopper = _shopper(catalog, space, config)
     else:
         config = _with_shopper_name(config, shopper)
-    return DialogWorld(catalog, space, db, shopper, config)
+    return DialogWorld(catalog, space, db, shopper, config, _episodes_for(shopper))
+
+
+def _episodes_for(shopper: Shopper | None) -> EpisodeSource | None:
+    """The episode source a user's shopper instance needs: a replay shopper's recording as
+    the script (None: sampled starts)."""
+    replay = sys.modules.get("simulators.replay")  # loaded if such a shopper exists
+    if replay is not None and isinstance(shopper, replay.ReplayShopper):
+        return RecordedScript(shopper.recorded, shopper)
+    return None
+
+
+def replay_world(world: DialogWorld, recorded: RecordedDialogs, **kwargs: Any) -> DialogWorld:
+    """`world`'s catalog, item space and database with a `simulators.replay.ReplayShopper`
+    of `recorded` (`kwargs` go to it; the vocabulary is the world's shopper's unless given,
+    so agents read the same token ids and observation widths as in that world) and the
+    recording as its episode source (`dialog_env.episodes.RecordedScript`):
+    `gym.make("FashionDialog-v0", world=replay_world(...), split=recorded.split)` replays
+    the recording."""
+    from simulators.replay import ReplayShopper
+
+    if recorded.references.max(initial=-1) >= world.n_items or \
+            recorded.targets.max(initial=-1) >= world.n_items:
+        raise ValueError(f"recorded dialogs ({recorded.source}) name items beyond the "
+                         f"world's {world.n_items}")
+    kwargs.setdefault("vocab", world.shopper.vocab)
+    shopper = ReplayShopper(recorded, **kwargs)
+    return DialogWorld(world.catalog, world.space, world.db, shopper, world.config,
+                       RecordedScript(recorded, shopper))
 
 
 def _space_and_db(catalog: Catalog, config: EnvConfig, progress: bool
@@ -160,7 +190,8 @@ def make_world(config: EnvConfig | None = None, shopper: Shopper | None = None,
 
     space, db = _cached(_spaces, key, lambda: _space_and_db(catalog, config, progress))
     if shopper is not None:
-        return DialogWorld(catalog, space, db, shopper, _with_shopper_name(config, shopper))
+        return DialogWorld(catalog, space, db, shopper, _with_shopper_name(config, shopper),
+                           _episodes_for(shopper))
     seen = key if config.shopper.sees == "predictions" else c
     shopper = _cached(_shoppers, (seen, config.shopper),
                       lambda: _shopper(catalog, space, config))
@@ -243,4 +274,4 @@ def make_core(batch_size: int, config: EnvConfig | None = None, *,
 
 
 __all__ = ["CoreArgs", "RewardConfig", "build_world", "core_args", "make_core", "make_world",
-           "rebuild_world"]
+           "rebuild_world", "replay_world"]

@@ -5,8 +5,11 @@ option, the value and the env (dialog) index.
 Reset options of one dialog: None or a dict with
   `target`           an item index of the episode's split
   `first_candidate`  any item index other than the target
-  `dialog`           with a replay shopper (`simulators.replay`): the recorded dialog to
-                     play (it fixes target and shown items, so it excludes the other two)
+  `dialog`           with a recorded script (`dialog_env.episodes.RecordedScript`, a
+                     replay world): the recorded dialog to play (it fixes target and
+                     shown items, so it excludes the other two)
+The container and the keys are checked here (`checked_option_dicts`); the values by the
+world's episode source (`dialog_env.episodes`), with `start_options` / `dialog_option`.
 Indices are integers (`int` or a numpy integer; not bool, not float). A vector env takes
 them per env only: `options={"per_env": [o_0, ..., o_{n-1}]}`, exactly `num_envs`
 entries, each a dict as above or None (`per_env_options`).
@@ -14,7 +17,7 @@ entries, each a dict as above or None (`per_env_options`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -69,26 +72,25 @@ def per_env_options(options: Any, num_envs: int) -> list | None:
     return list(per_env)
 
 
-def reset_options(options: Sequence | None, envs: Sequence[int], n_items: int,
-                  split: str, item_split: np.ndarray,
-                  recorded: int | None = None) -> list[dict[str, int]]:
-    """Checked reset options for dialogs `envs` (one entry each, or None for no options):
-    plain-int `target` / `first_candidate` / `dialog` dicts. `item_split` is the catalog's
-    split code per item (`SPLITS` order); the target must be in `split`. `recorded`: the
-    number of recorded dialogs a replay shopper plays (None: no replay)."""
+def checked_option_dicts(options: Sequence | None, envs: Sequence[int]
+                         ) -> Iterator[tuple[int, Mapping]]:
+    """`(env, options)` of dialogs `envs` (`{}` for None), each a dict of known keys, one
+    env at a time (the episode source, `dialog_env.episodes`, checks each one's values
+    before the next is looked at). The container is checked before the first."""
     if options is None:
-        return [{} for _ in envs]
+        return iter([(env, {}) for env in envs])
     if isinstance(options, (str, bytes, Mapping)) or not isinstance(options, Sequence):
         raise TypeError(f"options must be a sequence of one dict (or None) per dialog, got "
                         f"{type(options).__name__}")
     if len(options) != len(envs):
         raise ValueError(f"got {len(options)} reset options for {len(envs)} dialogs")
-    split_code = SPLITS.index(split)
-    split_size = int((item_split == split_code).sum())
-    out = []
+    return _option_dicts(options, envs)
+
+
+def _option_dicts(options: Sequence, envs: Sequence[int]) -> Iterator[tuple[int, Mapping]]:
     for env, opt in zip(envs, options):
         if opt is None:
-            out.append({})
+            yield env, {}
             continue
         if not isinstance(opt, Mapping):
             raise TypeError(f"reset options = {opt!r} (env {env}) must be a dict or None, not "
@@ -98,41 +100,45 @@ def reset_options(options: Sequence | None, envs: Sequence[int], n_items: int,
             raise ValueError(f"unknown reset options {unknown} (env {env}); expected "
                              f"'target' and/or 'first_candidate' (or 'dialog' with a replay "
                              f"shopper)")
-        checked = {}
-        if "dialog" in opt:
-            what = f"reset option 'dialog' (env {env})"
-            if recorded is None:
-                raise ValueError(f"{what} needs a replay shopper (simulators.replay); this "
-                                 f"world's shopper does not replay recorded dialogs")
-            if set(opt) - {"dialog"}:
-                raise ValueError(f"{what}: a recorded dialog fixes the target and the shown "
-                                 f"items; drop {sorted(map(str, set(opt) - {'dialog'}))}")
-            v = as_int(opt["dialog"], what)
-            if not 0 <= v < recorded:
-                raise ValueError(f"{what} = {opt['dialog']!r} out of range 0..{recorded - 1}")
-            out.append({"dialog": v})
-            continue
-        if recorded is not None and opt:
-            raise ValueError(f"reset options {sorted(map(str, opt))} (env {env}): a replay "
-                             f"shopper's dialogs take only 'dialog' (the recording fixes the "
-                             f"target and the shown items)")
-        for key in ("target", "first_candidate"):
-            if key in opt:
-                what = f"reset option {key!r} (env {env})"
-                v = as_int(opt[key], what)
-                if not 0 <= v < n_items:
-                    raise ValueError(f"{what} = {opt[key]!r} out of range 0..{n_items - 1}")
-                checked[key] = v
-        t, c = checked.get("target"), checked.get("first_candidate")
-        if t is not None and t == c:
-            raise ValueError(f"reset option 'first_candidate' (env {env}) = {c} must differ "
-                             f"from the target")
-        if t is not None and item_split[t] != split_code:
-            raise ValueError(f"reset option 'target' (env {env}) = {t} is an item of the "
-                             f"{SPLITS[item_split[t]]!r} split, not of the episode's "
-                             f"{split!r} split")
-        if c is not None and t is None and split_size == 1 and item_split[c] == split_code:
-            raise ValueError(f"reset option 'first_candidate' (env {env}) = {c} is the "
-                             f"{split!r} split's only item, so no target can differ from it")
-        out.append(checked)
-    return out
+        yield env, opt
+
+
+def dialog_option(opt: Mapping, env: int, recorded: int) -> dict[str, int]:
+    """The checked `dialog` option of env `env` among `recorded` recorded dialogs."""
+    what = f"reset option 'dialog' (env {env})"
+    if set(opt) - {"dialog"}:
+        raise ValueError(f"{what}: a recorded dialog fixes the target and the shown "
+                         f"items; drop {sorted(map(str, set(opt) - {'dialog'}))}")
+    v = as_int(opt["dialog"], what)
+    if not 0 <= v < recorded:
+        raise ValueError(f"{what} = {opt['dialog']!r} out of range 0..{recorded - 1}")
+    return {"dialog": v}
+
+
+def start_options(opt: Mapping, env: int, n_items: int, split: str,
+                  item_split: np.ndarray) -> dict[str, int]:
+    """The checked `target` / `first_candidate` options of env `env` (plain ints).
+    `item_split` is the catalog's split code per item (`SPLITS` order); the target must be
+    in `split`."""
+    split_code = SPLITS.index(split)
+    checked = {}
+    for key in ("target", "first_candidate"):
+        if key in opt:
+            what = f"reset option {key!r} (env {env})"
+            v = as_int(opt[key], what)
+            if not 0 <= v < n_items:
+                raise ValueError(f"{what} = {opt[key]!r} out of range 0..{n_items - 1}")
+            checked[key] = v
+    t, c = checked.get("target"), checked.get("first_candidate")
+    if t is not None and t == c:
+        raise ValueError(f"reset option 'first_candidate' (env {env}) = {c} must differ "
+                         f"from the target")
+    if t is not None and item_split[t] != split_code:
+        raise ValueError(f"reset option 'target' (env {env}) = {t} is an item of the "
+                         f"{SPLITS[item_split[t]]!r} split, not of the episode's "
+                         f"{split!r} split")
+    if c is not None and t is None and item_split[c] == split_code and \
+            int((item_split == split_code).sum()) == 1:
+        raise ValueError(f"reset option 'first_candidate' (env {env}) = {c} is the "
+                         f"{split!r} split's only item, so no target can differ from it")
+    return checked

@@ -1,5 +1,6 @@
 """`DialogWorld`: everything the dialogs of one configuration share — catalog, item space,
-retrieval database, shopper (RecSim-style components; `dialog_env.factory` wires them)."""
+retrieval database, shopper and episode source (RecSim-style components;
+`dialog_env.factory` wires them)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from dialog_env.catalog.catalog import Catalog
 from dialog_env.catalog.schema import SPLITS
 from dialog_env.config import EnvConfig, EpisodeConfig
 from dialog_env.database import RetrievalDB
+from dialog_env.episodes import EpisodeSource, SampledStarts
 from dialog_env.item_space import ItemSpace
 from simulators.base import Shopper, check_shopper
 
@@ -34,8 +36,10 @@ class CategoryPools:
 
 
 class DialogWorld:
-    """Catalog + item space + database + shopper, shared by all dialogs. `config` is the
-    `EnvConfig` it was built from (None for a hand-assembled world).
+    """Catalog + item space + database + shopper + episode source, shared by all dialogs.
+    `config` is the `EnvConfig` it was built from (None for a hand-assembled world);
+    `episodes` where each new dialog starts (`dialog_env.episodes`; default
+    `SampledStarts()`, a recording's `RecordedScript` in `dialog_env.factory.replay_world`).
 
     Pickling: a world that `dialog_env.factory.make_world` built from a configuration with
     a shopper name (registered, an installed plugin or `module.path:factory`; `recipe` is
@@ -49,7 +53,7 @@ class DialogWorld:
     rebuild: Callable[[EnvConfig], DialogWorld] | None = None
 
     def __init__(self, catalog: Catalog, space: ItemSpace, db: RetrievalDB, shopper: Shopper,
-                 config: EnvConfig | None = None):
+                 config: EnvConfig | None = None, episodes: EpisodeSource | None = None):
         if db.n != len(catalog):
             raise ValueError(f"database has {db.n} items, catalog {len(catalog)}")
         if space.visual.shape[0] != len(catalog):
@@ -58,6 +62,7 @@ class DialogWorld:
         self.catalog, self.space, self.db = catalog, space, db
         self.shopper = check_shopper(shopper)
         self.config = config
+        self.episodes: EpisodeSource = episodes if episodes is not None else SampledStarts()
         self.split_items = {s: catalog.indices(s) for s in SPLITS}
         self.visual = space.visual
         self.attributes = space.attributes

@@ -227,9 +227,8 @@ def interactive_runs(args: Args, data, gallery: np.ndarray) -> list[dict]:
     final queries ranked in `gallery` by the world's metric, grouped by agent (seeds)."""
     from agents.static import gallery_ranks
     from dialog_env.evaluation import run_replay
-    from dialog_env.factory import make_world
+    from dialog_env.factory import make_world, replay_world
     from experiments.evaluate import checkpoint_factory
-    from simulators.replay import replay_world
 
     world = make_world(args.env, progress=not args.quiet)
     replay = replay_world(world, data.eval)

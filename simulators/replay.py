@@ -1,7 +1,7 @@
 """The replay shopper: plays recorded dialogs back in the environment.
 
     rec = record_dialogs(world, 1000, split="test")              # or from_transactions(...)
-    env = gym.make("FashionDialog-v0", world=world, shopper=ReplayShopper(rec))
+    env = gym.make("FashionDialog-v0", world=replay_world(world, rec), split="test")
     obs, info = env.reset(seed=0, options={"dialog": 17})        # or a random one
 
 In a replayed dialog the data, not the agent, decides what is shown: the hidden target is
@@ -13,10 +13,13 @@ steps: the last step ranks the query made after all T captions; if it retrieves 
 the dialog terminates with success. After the last recorded turn the shopper says nothing
 (an empty caption).
 
-The environment plays a shopper back when it has `recorded` (a `RecordedDialogs`): at
-reset it picks dialog k of the recording uniformly with the dialog's own generator (or
-`options={"dialog": k}`), calls `dialogs.play(rows, ks)` before `start`, and shows
-`recorded.references[k, j]` at turn j. The recording's split must be the episode's.
+The shopper only says the recorded text, through the ordinary contract. Where a dialog
+starts and what it shows is the world's episode source, a
+`dialog_env.episodes.RecordedScript` of the same recording: at reset it picks dialog k
+uniformly with the dialog's own generator (or `options={"dialog": k}`), tells this shopper
+which recorded dialog each row plays (`ReplayShopper.play`, before `start`), and shows
+`recorded.references[k, j]` at turn j. `replay_world` (`dialog_env.factory`) wires the
+two; the recording's split must be the episode's.
 """
 
 from __future__ import annotations
@@ -54,6 +57,14 @@ class ReplayShopper:
     def dialogs(self, batch_size: int, max_turns: int) -> ReplayDialogs:
         return ReplayDialogs(self, batch_size, max_turns)
 
+    def play(self, dialogs: ReplayDialogs, rows: np.ndarray, ks: np.ndarray) -> None:
+        """Rows `rows` of `dialogs` (this shopper's) say recorded dialogs `ks`: what the
+        recorded script (`dialog_env.episodes.RecordedScript`) that starts them tells this
+        shopper before `start`."""
+        if not isinstance(dialogs, ReplayDialogs) or dialogs.shopper is not self:
+            raise TypeError("ReplayShopper.play takes the dialogs of this replay shopper")
+        dialogs.play(rows, ks)
+
 
 class ReplayDialogs:
     """The replay shopper's side of B dialogs: which recorded dialog each plays and how
@@ -78,9 +89,11 @@ class ReplayDialogs:
         ks = self.dialog[rows]
         rec = self.shopper.recorded
         if (ks < 0).any() or (rec.targets[ks] != np.asarray(targets)).any():
-            raise RuntimeError("a replay shopper's dialogs are started by the environment's "
-                               "replay (play(rows, ks) names the recorded dialogs first); "
-                               f"targets {np.asarray(targets)[:5].tolist()} do not match")
+            raise RuntimeError("a replay shopper's dialogs are started by the world's recorded "
+                               "script (dialog_env.episodes.RecordedScript, wired by "
+                               "dialog_env.factory.replay_world), which names the recorded "
+                               f"dialogs first; targets {np.asarray(targets)[:5].tolist()} "
+                               f"do not match")
         self.turn[rows] = 0
 
     def answer(self, rows, shown) -> np.ndarray:
@@ -119,17 +132,8 @@ class ReplayDialogs:
 
 
 def replay_world(world, recorded: RecordedDialogs, **kwargs):
-    """`world`'s catalog, item space and database with a `ReplayShopper` of `recorded`
-    (`kwargs` go to it; the vocabulary is the world's shopper's unless given, so agents
-    read the same token ids and observation widths as in that world):
-    `gym.make("FashionDialog-v0", world=replay_world(...), split=recorded.split)` replays
-    the recording."""
-    from dialog_env.world import DialogWorld
+    """`dialog_env.factory.replay_world` (the wiring lives in the factory; kept here for
+    existing imports)."""
+    from dialog_env.factory import replay_world as build
 
-    if recorded.references.max(initial=-1) >= world.n_items or \
-            recorded.targets.max(initial=-1) >= world.n_items:
-        raise ValueError(f"recorded dialogs ({recorded.source}) name items beyond the "
-                         f"world's {world.n_items}")
-    kwargs.setdefault("vocab", world.shopper.vocab)
-    return DialogWorld(world.catalog, world.space, world.db,
-                       ReplayShopper(recorded, **kwargs), world.config)
+    return build(world, recorded, **kwargs)
