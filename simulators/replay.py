@@ -33,8 +33,9 @@ from simulators.vocab import Vocabulary
 
 class ReplayShopper:
     """A `Shopper` that says recorded captions (see the module docstring). `vocab` turns
-    the texts into token ids (default: the real shopper's vocabulary, unknown words are
-    `<unk>`); `width` ids per answer."""
+    the texts into token ids (the world's vocabulary, so agents read the token ids they
+    were trained on; unknown words are `<unk>`); `width` ids per answer.
+    `dialog_env.factory.replay_world` passes the world's shopper's vocabulary."""
 
     name = "replay"
 
@@ -44,9 +45,9 @@ class ReplayShopper:
             raise TypeError(f"ReplayShopper needs a RecordedDialogs, got "
                             f"{type(recorded).__name__}")
         if vocab is None:
-            from simulators.real.data import real_vocabulary
-
-            vocab = real_vocabulary()
+            raise TypeError("ReplayShopper needs vocab=: the vocabulary of the world it "
+                            "replays in (dialog_env.factory.replay_world passes the world's "
+                            "shopper's)")
         self.recorded, self.vocab, self.width = recorded, vocab, int(width)
         n, t = len(recorded), recorded.max_turns
         self.tokens = np.zeros((n, t, self.width), dtype=np.int64)

@@ -329,11 +329,11 @@ def train_tiny(agent_name: str, out: Path, steps: tuple[int, int, int] = (3, 3, 
                ) -> tuple[dict, np.ndarray]:
     """A tiny agent trained `steps` steps of each stage (supervised, REINFORCE, rollout):
     each stage's loss and recall history, and the trained weights (flat float32)."""
+    import torch
+
     from agents.learners import LearnerConfig, train
     from agents.model import DialogAgent
     from agents.policy import config_for_world
-
-    import torch
 
     world = _world({})
     agent = DialogAgent.from_seed(config_for_world(agent_name, world, **TINY), 0)
@@ -450,7 +450,6 @@ def record_learners() -> None:
 
 def record() -> None:
     """Write tests/golden/*.json from this machine and print the exact digests."""
-    import tempfile
 
     import dialog_env  # noqa: F401
 

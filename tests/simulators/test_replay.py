@@ -130,6 +130,8 @@ def test_replay_errors_name_the_problem(small_world, recorded):
         plain.reset(options={"dialog": 0})
     with pytest.raises(TypeError, match="RecordedDialogs"):
         ReplayShopper([1, 2])
+    with pytest.raises(TypeError, match="needs vocab=: the vocabulary of the world"):
+        ReplayShopper(recorded)  # replay speaks the world's vocabulary, never a sibling's
     with pytest.raises(ValueError, match="2 turns, 1 texts"):
         RecordedDialogs(np.zeros((1, 2), np.int64), np.array([2]), np.array([1]), [["a"]],
                         "test")

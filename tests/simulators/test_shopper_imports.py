@@ -51,12 +51,7 @@ def foreign(path: Path, own: str) -> list[str]:
                   if any(m == p or m.startswith(p + ".") for p in others))
 
 
-@pytest.mark.parametrize("shopper", [
-    "template", "real", "neural",
-    pytest.param("replay", marks=pytest.mark.xfail(
-        reason="the replay shopper's default vocabulary is the real shopper's (another "
-               "change)", strict=False)),
-])
+@pytest.mark.parametrize("shopper", ["template", "real", "neural", "replay"])
 def test_no_shopper_package_imports_another(shopper):
     found = {str(p.relative_to(SIMULATORS)): bad for p in files(shopper)
              if (bad := foreign(p, SHOPPERS[shopper]))}
