@@ -15,9 +15,10 @@
   `alpha` learned from 0.01; `f_AF` is one transformer block over the image patch tokens
   (and the pooled image), the text tokens (and the pooled text), mean-pooled and projected.
 
-`batch_softmax_loss`: every query against every target in the batch (the diagonal is the
-match), softmax cross-entropy over L2-normalised features times a learned inverse
-temperature `exp(log_scale)`.
+`batch_softmax_loss` (it lives in `agents.learners.losses`, with every retrieval loss):
+every query against every target in the batch (the diagonal is the match), softmax
+cross-entropy over L2-normalised features times a learned inverse temperature
+`exp(log_scale)`.
 """
 
 from __future__ import annotations
@@ -25,6 +26,11 @@ from __future__ import annotations
 import torch
 from torch import nn
 from torch.nn import functional as F
+
+from agents.learners.losses import batch_softmax_loss
+
+__all__ = ["COMPOSERS", "TIRG", "ResidualAttentionFusion", "VectorAddition",
+           "batch_softmax_loss", "make_composer"]
 
 COMPOSERS = ("va", "tirg", "raf")
 
@@ -90,14 +96,3 @@ def make_composer(name: str, dim: int, token_dim: int | None = None, **kwargs) -
             raise ValueError("raf needs token_dim (the width of the image / text tokens)")
         return ResidualAttentionFusion(dim, token_dim, **kwargs)
     raise ValueError(f"unknown composer {name!r}; expected one of {COMPOSERS}")
-
-
-def batch_softmax_loss(queries: torch.Tensor, targets: torch.Tensor,
-                       log_scale: torch.Tensor) -> torch.Tensor:
-    """Softmax cross-entropy of each query over the batch's targets (its own is the
-    diagonal), on L2-normalised features scaled by `exp(log_scale)` (learned)."""
-    if queries.shape != targets.shape:
-        raise ValueError(f"queries {tuple(queries.shape)} and targets "
-                         f"{tuple(targets.shape)} must have the same shape")
-    logits = log_scale.exp() * F.normalize(queries, dim=-1) @ F.normalize(targets, dim=-1).T
-    return F.cross_entropy(logits, torch.arange(len(queries), device=queries.device))

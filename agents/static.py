@@ -34,7 +34,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from agents.composers import COMPOSERS, batch_softmax_loss, make_composer
+from agents.composers import COMPOSERS, make_composer
+from agents.learners.losses import batch_softmax_loss
 from agents.trackers import make_tracker
 from dialog_env.seeding import seeded_init
 
@@ -113,7 +114,8 @@ class StaticModel(nn.Module):
         kind = TRACKER_OF.get(c.aggregator)
         hidden = c.lstm_hidden if kind == "lstm" else c.dim
         self.tracker = None if kind is None else make_tracker(
-            kind, c.dim, hidden, c.memories, c.slots, c.width, c.controller)
+            kind, c.dim, hidden, memories=c.memories, slots=c.slots, width=c.width,
+            controller=c.controller)
         self.readout = (nn.Linear(hidden, c.dim) if kind in ("lstm", "gru")
                         else nn.Identity())
         self.log_scale = nn.Parameter(torch.tensor(math.log(c.temperature)))

@@ -8,6 +8,12 @@ sampled_ce  softmax over the targets plus shared random negatives (default: ~10x
             than catalog_ce on CPU, far stronger negatives than batch_ce)
 batch_ce    FashionNTM's batch cross-entropy with in-batch negatives
 triplet     Guo et al.'s hinge with one random negative per turn (margin 0.1)
+
+Two more, each used by one trainer:
+
+label_sampled_ce    the rollout learner's label loss: each row's improved candidate
+                    against its own random negatives, over `<q, z> / temperature`
+batch_softmax_loss  the static composers' batch softmax with a learned inverse temperature
 """
 
 from __future__ import annotations
@@ -53,3 +59,32 @@ def retrieval_loss(kind: str, q: torch.Tensor, targets: torch.Tensor, items: tor
         neg_s = (qn * items[neg]).sum(1)
         return F.relu(margin - pos_s + neg_s).mean()
     raise ValueError(f"unknown loss {kind!r}; expected one of {LOSSES}")
+
+
+ROLLOUT_NEGATIVES = 32
+
+
+def label_sampled_ce(q: torch.Tensor, labels: torch.Tensor, items: torch.Tensor,
+                     active: torch.Tensor, temperature: float,
+                     generator: torch.Generator | None = None,
+                     negatives: int = ROLLOUT_NEGATIVES) -> torch.Tensor:
+    """Cross-entropy of each active row of `q (B, D)` over its label `(B,)` and `negatives`
+    random items of its own (drawn for every row, active or not), on `<q / |q|, z> /
+    temperature`."""
+    neg = torch.randint(0, items.shape[0], (q.shape[0], negatives), device=q.device,
+                        generator=generator)
+    z = items[torch.cat([labels[:, None], neg], dim=1)]  # (B, 1 + negatives, D)
+    logits = torch.einsum("bd,bkd->bk", F.normalize(q, dim=1), z) / temperature
+    return F.cross_entropy(
+        logits[active], torch.zeros(int(active.sum()), dtype=torch.long, device=q.device))
+
+
+def batch_softmax_loss(queries: torch.Tensor, targets: torch.Tensor,
+                       log_scale: torch.Tensor) -> torch.Tensor:
+    """Softmax cross-entropy of each query over the batch's targets (its own is the
+    diagonal), on L2-normalised features scaled by `exp(log_scale)` (learned)."""
+    if queries.shape != targets.shape:
+        raise ValueError(f"queries {tuple(queries.shape)} and targets "
+                         f"{tuple(targets.shape)} must have the same shape")
+    logits = log_scale.exp() * F.normalize(queries, dim=-1) @ F.normalize(targets, dim=-1).T
+    return F.cross_entropy(logits, torch.arange(len(queries), device=queries.device))

@@ -19,11 +19,12 @@ import torch.nn.functional as F
 
 from agents.learners.base import LearnerConfig, map_state, mask_shown
 from agents.learners.learner import Learner, Rollout
+from agents.learners.losses import ROLLOUT_NEGATIVES, label_sampled_ce
 from agents.model import DialogAgent
 from agents.policy import obs_tensors, to_action
 from dialog_env.batched import BatchedDialogs
 
-NEGATIVES = 32
+NEGATIVES = ROLLOUT_NEGATIVES
 
 
 class RolloutImprovement(Learner):
@@ -86,10 +87,6 @@ class RolloutImprovement(Learner):
             cand = scores.topk(self.cfg.rollout_k, dim=1).indices.cpu().numpy()
         best = self._best(core, cand, qf)
         label = torch.as_tensor(best, device=device)
-        neg = torch.randint(0, items.shape[0], (core.B, NEGATIVES), device=device,
-                            generator=rollout.generator)
-        z = items[torch.cat([label[:, None], neg], dim=1)]  # (B, 1 + negatives, D)
-        logits = torch.einsum("bd,bkd->bk", F.normalize(q, dim=1), z) / self.cfg.temperature
-        rollout.terms.append(F.cross_entropy(
-            logits[active], torch.zeros(int(active.sum()), dtype=torch.long, device=device)))
+        rollout.terms.append(label_sampled_ce(q, label, items, active, self.cfg.temperature,
+                                              rollout.generator, NEGATIVES))
         return best
