@@ -23,7 +23,7 @@ import multiprocessing as mp
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
@@ -86,48 +86,124 @@ class Args:
     """Train nothing: rebuild the summary from the finished runs under <out>/runs."""
 
 
-def _job(spec: dict) -> dict:
+@dataclass
+class Job:
+    """One training run the suite makes: an agent with its overrides and seed, its learner
+    stages and where its files go (a worker process runs it: `run_job`)."""
+
+    label: str
+    """Its name in the results (the agent, or the memory study's fashionntm-C<c>-<size>)."""
+    agent: str
+    """A learned agent preset (`agents.model.AGENT_PRESETS`)."""
+    seed: int
+    overrides: dict[str, int]
+    """AgentConfig fields set over the preset."""
+    learners: list[str]
+    steps: list[int]
+    """Steps of each learner stage."""
+    batch: int
+    turns: int
+    device: str
+    env: EnvConfig
+    """The training environment (its train split)."""
+    protocol: str
+    """The test protocol's file."""
+    threads: int
+    eval_shoppers: list[str]
+    run_dir: str
+
+    def cost(self) -> float:
+        """Relative training cost (a cmntm tracker's memory reads dominate), from the
+        agent's own config, so jobs can start longest first."""
+        from agents.model import agent_config
+
+        cfg = agent_config(self.agent, 0, 0, 0, [], **self.overrides)
+        if cfg.tracker != "cmntm":
+            return 1.0
+        return 1.0 + cfg.memories * (cfg.slots * cfg.width) ** 0.5 / 16
+
+
+@dataclass
+class JobResult:
+    """What a finished job records (`<run_dir>/job.json`, layout suite-job)."""
+
+    label: str
+    agent: str
+    seed: int
+    overrides: dict[str, int]
+    train_seconds: float
+    train_steps_timed: int
+    device: str
+    timing_device: str
+    inference_seconds_per_dialog: float
+    latency_seconds_per_dialog: float
+    parameters: int
+    ranks: str
+    """The .npy file of the test ranks."""
+    cross: dict[str, str]
+    """Shopper spec -> the .npy file of the test ranks with that shopper."""
+
+    def to_dict(self) -> dict:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def write(self) -> None:
+        write_results(Path(self.ranks).parent / "job.json", self.to_dict(), "suite-job")
+
+    @classmethod
+    def read(cls, run_dir: Path, world, pairs, turns: int) -> JobResult:
+        """A finished run's job.json; a file written before the timings were recorded gets
+        them measured on this machine (`measure_timing`)."""
+        data = json.loads((run_dir / "job.json").read_text())
+        data["ranks"] = str(run_dir / "test_ranks.npy")
+        if "latency_seconds_per_dialog" not in data:
+            data.update(measure_timing(data["agent"], data["overrides"], world, pairs, turns))
+        data.setdefault("cross", {})
+        data.setdefault("timing_device", data["device"])
+        return cls(**{f.name: data[f.name] for f in fields(cls)})
+
+
+def run_job(job: Job) -> JobResult:
     """Train one agent and evaluate it; runs in a worker process."""
     import torch
 
-    torch.set_num_threads(spec["threads"])
+    torch.set_num_threads(job.threads)
     from agents.learners import LearnerConfig, train
     from agents.model import DialogAgent
     from agents.policy import TorchPolicy, config_for_world, resolve_device
     from dialog_env.evaluation import run_protocol
     from dialog_env.factory import make_world
 
-    device = resolve_device(spec["device"])
-    world = make_world(spec["env"], progress=False)
-    agent = DialogAgent.from_seed(config_for_world(spec["agent"], world, **spec["overrides"]),
-                                  spec["seed"])
-    stages = [(name, LearnerConfig(steps=s, batch=spec["batch"], turns=spec["turns"],
+    device = resolve_device(job.device)
+    world = make_world(job.env, progress=False)
+    agent = DialogAgent.from_seed(config_for_world(job.agent, world, **job.overrides),
+                                  job.seed)
+    stages = [(name, LearnerConfig(steps=s, batch=job.batch, turns=job.turns,
                                    checkpoint_every=max(50, s // 4)))
-              for name, s in zip(spec["learners"], spec["steps"])]
+              for name, s in zip(job.learners, job.steps)]
     t0 = time.perf_counter()
-    train(agent, world, stages, spec["run_dir"], seed=spec["seed"], device=device,
-          progress=False)
+    train(agent, world, stages, job.run_dir, seed=job.seed, device=device, progress=False)
     train_seconds = time.perf_counter() - t0
-    pairs = json.loads(Path(spec["protocol"]).read_text())["pairs"]
+    pairs = json.loads(Path(job.protocol).read_text())["pairs"]
     run = run_protocol(world, TorchPolicy(agent, device), pairs, split="test",
-                       max_turns=spec["turns"], seed=spec["seed"], progress=False)
+                       max_turns=job.turns, seed=job.seed, progress=False)
     # Latency of one dialog alone (batch 1), as FashionNTM's time per transaction.
     solo = run_protocol(world, TorchPolicy(agent, device), pairs[:50], split="test",
-                        max_turns=spec["turns"], seed=spec["seed"], batch_size=1,
-                        progress=False)
-    ranks_file = Path(spec["run_dir"]) / "test_ranks.npy"
+                        max_turns=job.turns, seed=job.seed, batch_size=1, progress=False)
+    ranks_file = Path(job.run_dir) / "test_ranks.npy"
     np.save(ranks_file, run["ranks"])
     # The same agent meets other shoppers.
-    cross = evaluate_with_shoppers(agent, device, spec["env"], spec["eval_shoppers"], pairs,
-                                   spec["turns"], spec["seed"], Path(spec["run_dir"]))
-    job = {**{k: spec[k] for k in ("label", "agent", "seed", "overrides")},
-           "train_seconds": train_seconds, "train_steps_timed": sum(spec["steps"]),
-           "device": device_name(device), "timing_device": device_name(device),
-           "inference_seconds_per_dialog": run["policy_seconds_per_dialog"],
-           "latency_seconds_per_dialog": solo["policy_seconds_per_dialog"],
-           "parameters": sum(p.numel() for p in agent.parameters()),
-           "ranks": str(ranks_file), "cross": cross}
-    return write_results(Path(spec["run_dir"]) / "job.json", job, "suite-job")
+    cross = evaluate_with_shoppers(agent, device, job.env, job.eval_shoppers, pairs,
+                                   job.turns, job.seed, Path(job.run_dir))
+    result = JobResult(
+        label=job.label, agent=job.agent, seed=job.seed, overrides=job.overrides,
+        train_seconds=train_seconds, train_steps_timed=sum(job.steps),
+        device=device_name(device), timing_device=device_name(device),
+        inference_seconds_per_dialog=run["policy_seconds_per_dialog"],
+        latency_seconds_per_dialog=solo["policy_seconds_per_dialog"],
+        parameters=sum(p.numel() for p in agent.parameters()),
+        ranks=str(ranks_file), cross=cross)
+    result.write()
+    return result
 
 
 def device_name(device) -> str:
@@ -138,8 +214,8 @@ def device_name(device) -> str:
     return f"cpu ({os.cpu_count()} cores)"
 
 
-def measure_timing(job: dict, world, pairs, turns: int) -> dict:
-    """Inference time of the job's architecture on this machine's CPU (weights do not
+def measure_timing(agent_name: str, overrides: dict, world, pairs, turns: int) -> dict:
+    """Inference time of a job's architecture on this machine's CPU (weights do not
     change the compute), for runs whose files do not record it."""
     import torch
 
@@ -147,7 +223,7 @@ def measure_timing(job: dict, world, pairs, turns: int) -> dict:
     from agents.policy import TorchPolicy, config_for_world
     from dialog_env.evaluation import run_protocol
 
-    agent = DialogAgent(config_for_world(job["agent"], world, **job["overrides"]))
+    agent = DialogAgent(config_for_world(agent_name, world, **overrides))
     policy = TorchPolicy(agent, torch.device("cpu"))
     solo = run_protocol(world, policy, pairs[:50], "test", turns, batch_size=1, progress=False)
     full = run_protocol(world, policy, pairs, "test", turns, progress=False)
@@ -158,7 +234,7 @@ def measure_timing(job: dict, world, pairs, turns: int) -> dict:
 
 
 def collect_jobs(out: Path, world, pairs, turns: int, env: EnvConfig | None = None,
-                 eval_shoppers: tuple[str, ...] = ()) -> list[dict]:
+                 eval_shoppers: tuple[str, ...] = ()) -> list[JobResult]:
     """Jobs of every finished run under `out/runs` (those with test ranks); evaluations with
     `eval_shoppers` that a run lacks are made from its final checkpoint (in `env` with each
     shopper)."""
@@ -166,27 +242,24 @@ def collect_jobs(out: Path, world, pairs, turns: int, env: EnvConfig | None = No
     for run_dir in sorted((out / "runs").iterdir()):
         if not (run_dir / "test_ranks.npy").exists() or not (run_dir / "job.json").exists():
             continue
-        job = json.loads((run_dir / "job.json").read_text())
-        job["ranks"] = str(run_dir / "test_ranks.npy")
-        if "latency_seconds_per_dialog" not in job:
-            job.update(measure_timing(job, world, pairs, turns))
-        missing = [x for x in eval_shoppers if x not in job.get("cross", {})]
+        job = JobResult.read(run_dir, world, pairs, turns)
+        missing = [x for x in eval_shoppers if x not in job.cross]
         if missing:
-            job["cross"] = {**job.get("cross", {}),
-                            **cross_from_checkpoint(run_dir, job, env, missing, pairs, turns)}
-            job = write_results(run_dir / "job.json", job, "suite-job")
+            job.cross = {**job.cross,
+                         **cross_from_checkpoint(run_dir, job.seed, env, missing, pairs, turns)}
+            job.write()
         jobs.append(job)
     return jobs
 
 
-def cross_from_checkpoint(run_dir: Path, job: dict, env: EnvConfig, specs: list[str],
+def cross_from_checkpoint(run_dir: Path, seed: int, env: EnvConfig, specs: list[str],
                           pairs, turns: int) -> dict[str, str]:
     """Test ranks of a run's final agent with each shopper spec (files next to the run)."""
     from agents.checkpoint import load_checkpoint
 
     agent, _ = load_checkpoint(run_dir / "final", "cpu")
     return evaluate_with_shoppers(agent, "cpu", with_episode(env, split="train"), specs, pairs,
-                                  turns, job["seed"], run_dir)
+                                  turns, seed, run_dir)
 
 
 def evaluate_with_shoppers(agent, device, env: EnvConfig, specs, pairs, turns: int,
@@ -207,34 +280,27 @@ def evaluate_with_shoppers(agent, device, env: EnvConfig, specs, pairs, turns: i
     return out
 
 
-def _specs(args: Args, protocol: Path, threads: int) -> list[dict]:
-    base = {"batch": args.batch, "turns": args.env.episode.max_turns,
-            "learners": args.learners, "steps": args.steps, "device": args.device,
-            "env": with_episode(args.env, split="train"),
-            "protocol": str(protocol), "threads": threads, "eval_shoppers": []}
-    specs = []
-    for agent in args.agents:
-        for seed in args.seeds:
-            specs.append({**base, "label": agent, "agent": agent, "seed": seed,
-                          "overrides": {}, "eval_shoppers": args.eval_shoppers,
-                          "run_dir": str(args.out / "runs" / f"{agent}-s{seed}")})
+def plan_jobs(args: Args, protocol: Path, threads: int) -> list[Job]:
+    """Every agent with every seed, then the memory study's fashionntm variants (first
+    seed), longest first (more memories, larger memories), so parallel workers finish
+    together."""
+    common = dict(batch=args.batch, turns=args.env.episode.max_turns, learners=args.learners,
+                  device=args.device, env=with_episode(args.env, split="train"),
+                  protocol=str(protocol), threads=threads)
+    jobs = [Job(label=agent, agent=agent, seed=seed, overrides={}, steps=args.steps,
+                eval_shoppers=args.eval_shoppers,
+                run_dir=str(args.out / "runs" / f"{agent}-s{seed}"), **common)
+            for agent in args.agents for seed in args.seeds]
     for c in args.memories:
         for size in args.memory_sizes:
             n, m = memory_size(size, "--memory-sizes")
             label = f"fashionntm-C{c}-{size}"
-            specs.append({**base, "steps": args.sweep_steps or args.steps, "label": label,
-                          "agent": "fashionntm", "seed": args.seeds[0],
-                          "overrides": {"memories": c, "slots": n, "width": m},
-                          "run_dir": str(args.out / "runs" / f"{label}-s{args.seeds[0]}")})
-    return specs
-
-
-def _cost(spec: dict) -> float:
-    if spec["agent"] not in ("fashionntm", "vanilla-ntm"):
-        return 1.0
-    o = spec["overrides"]
-    c = o.get("memories", 4 if spec["agent"] == "fashionntm" else 1)
-    return 1.0 + c * (o.get("slots", 8) * o.get("width", 64)) ** 0.5 / 16
+            jobs.append(Job(label=label, agent="fashionntm", seed=args.seeds[0],
+                            overrides={"memories": c, "slots": n, "width": m},
+                            steps=args.sweep_steps or args.steps, eval_shoppers=[],
+                            run_dir=str(args.out / "runs" / f"{label}-s{args.seeds[0]}"),
+                            **common))
+    return sorted(jobs, key=Job.cost, reverse=True)
 
 
 def check_args(args: Args) -> None:
@@ -285,89 +351,109 @@ def check_reference(names: list[str]) -> None:
             raise SystemExit(f"--reference: {e}") from None
 
 
-def main(args: Args) -> dict:
-    from agents.plugins import make_agent
-    from dialog_env.evaluation import run_protocol
-    from dialog_env.factory import make_world
-    from dialog_env.metrics import per_turn_metrics
+def test_protocol(args: Args, world) -> tuple[Path, dict]:
+    """The test split's fixed protocol: the one saved in `args.out`, or a new one saved
+    there."""
     from dialog_env.protocol import (
         load_protocol,
         make_protocol,
         protocol_filename,
         save_protocol,
     )
-    from experiments.common import plain
-    from experiments.evaluate import result_file
 
-    check_args(args)
-    turns = args.env.episode.max_turns
-    args.out.mkdir(parents=True, exist_ok=True)
-    world = make_world(with_episode(args.env, split="test"),
-                       progress=not args.quiet)  # builds the cache
     protocol_file = args.out / protocol_filename(world.catalog, "test", args.episodes)
     if protocol_file.exists():
-        protocol = load_protocol(protocol_file, world.catalog, split="test",
-                                 n_dialogs=args.episodes)
-    else:
-        protocol = make_protocol(world.catalog, "test", args.episodes, seed=0)
-        save_protocol(protocol, protocol_file)
+        return protocol_file, load_protocol(protocol_file, world.catalog, split="test",
+                                            n_dialogs=args.episodes)
+    protocol = make_protocol(world.catalog, "test", args.episodes, seed=0)
+    save_protocol(protocol, protocol_file)
+    return protocol_file, protocol
+
+
+def worker_threads(args: Args) -> int:
+    """Torch threads per worker; with several workers, also the BLAS/OpenMP threads that
+    spawned workers read before importing numpy / faiss."""
     threads = args.threads or max(1, (os.cpu_count() or 1) // args.workers)
-    if args.workers > 1:  # spawned workers read these before importing numpy / faiss
+    if args.workers > 1:
         for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
             os.environ[var] = str(threads)
-    # Longest jobs first (more memories, larger memories), so parallel workers finish together.
-    specs = sorted(_specs(args, protocol_file, threads), key=_cost, reverse=True)
-    t0 = time.perf_counter()
-    jobs: list[dict] = []
-    if args.collect:
-        specs = []
-    if args.workers > 1 and specs:
-        with ProcessPoolExecutor(args.workers, mp_context=mp.get_context("spawn")) as pool:
-            for k, res in enumerate(pool.map(_job, specs)):
-                jobs.append(res)
-                if not args.quiet:
-                    print(f"[{k + 1}/{len(specs)}] {res['label']} seed {res['seed']}: "
-                          f"{res['train_seconds']:.0f} s", flush=True)
+    return threads
+
+
+def run_jobs(jobs: list[Job], workers: int, quiet: bool) -> list[JobResult]:
+    """Run the jobs in `workers` processes (in this one when 1), in order."""
+    def report(k: int, res: JobResult) -> None:
+        if not quiet:
+            print(f"[{k + 1}/{len(jobs)}] {res.label} seed {res.seed}: "
+                  f"{res.train_seconds:.0f} s", flush=True)
+
+    results: list[JobResult] = []
+    if workers > 1 and jobs:
+        with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as pool:
+            for k, res in enumerate(pool.map(run_job, jobs)):
+                results.append(res)
+                report(k, res)
     else:
-        for k, spec in enumerate(specs):
-            jobs.append(_job(spec))
-            if not args.quiet:
-                print(f"[{k + 1}/{len(specs)}] {spec['label']} seed {spec['seed']}: "
-                      f"{jobs[-1]['train_seconds']:.0f} s", flush=True)
-    wall = time.perf_counter() - t0
-    if args.collect:
-        jobs = collect_jobs(args.out, world, protocol["pairs"], turns, args.env,
-                            tuple(args.eval_shoppers))
-        wall = float("nan")
-    results: dict[str, dict] = {}
-    for name in args.reference:
-        run = run_protocol(world, make_agent(name, world, 0), protocol["pairs"], "test",
-                           turns, seed=0, progress=False)
+        for k, job in enumerate(jobs):
+            results.append(run_job(job))
+            report(k, results[-1])
+    return results
+
+
+def reference_results(names: list[str], world, pairs, turns: int) -> dict[str, dict]:
+    """Each reference agent on the test protocol (seed 0; nothing to train)."""
+    from agents.plugins import make_agent
+    from dialog_env.evaluation import run_protocol
+    from dialog_env.metrics import per_turn_metrics
+
+    results = {}
+    for name in names:
+        run = run_protocol(world, make_agent(name, world, 0), pairs, "test", turns, seed=0,
+                           progress=False)
         results[name] = {"agent": name, "metrics": per_turn_metrics(run["ranks"],
                                                                     world.n_items),
                          "seeds": [0], "train_seconds": 0.0,
                          "inference_seconds_per_dialog": run["policy_seconds_per_dialog"]}
-    for label in dict.fromkeys(j["label"] for j in jobs):
-        group = [j for j in jobs if j["label"] == label]
-        ranks = np.concatenate([np.load(j["ranks"]) for j in group])
-        per_seed_r10 = [float((np.load(j["ranks"])[:, -1] < 10).mean()) for j in group]
+    return results
+
+
+def trained_results(jobs: list[JobResult], n_items: int,
+                    eval_shoppers: list[str]) -> dict[str, dict]:
+    """Per label: the metrics of all its seeds' test ranks together, per-seed recall@10 at
+    the last turn, mean timings, and the metrics with each other shopper that every seed
+    has."""
+    from dialog_env.metrics import per_turn_metrics
+
+    results = {}
+    for label in dict.fromkeys(j.label for j in jobs):
+        group = [j for j in jobs if j.label == label]
+        ranks = np.concatenate([np.load(j.ranks) for j in group])
+        per_seed_r10 = [float((np.load(j.ranks)[:, -1] < 10).mean()) for j in group]
         results[label] = {
-            "agent": label, "metrics": per_turn_metrics(ranks, world.n_items),
-            "seeds": [j["seed"] for j in group], "recall@10_last_per_seed": per_seed_r10,
-            "train_seconds": float(np.mean([j["train_seconds"] for j in group])),
-            "seconds_per_step": float(np.mean([j["train_seconds"] / j["train_steps_timed"]
+            "agent": label, "metrics": per_turn_metrics(ranks, n_items),
+            "seeds": [j.seed for j in group], "recall@10_last_per_seed": per_seed_r10,
+            "train_seconds": float(np.mean([j.train_seconds for j in group])),
+            "seconds_per_step": float(np.mean([j.train_seconds / j.train_steps_timed
                                                for j in group])),
-            "timing_device": group[0].get("timing_device", group[0]["device"]),
+            "timing_device": group[0].timing_device,
             "inference_seconds_per_dialog": float(np.mean(
-                [j["inference_seconds_per_dialog"] for j in group])),
+                [j.inference_seconds_per_dialog for j in group])),
             "latency_seconds_per_dialog": float(np.mean(
-                [j["latency_seconds_per_dialog"] for j in group])),
-            "parameters": group[0]["parameters"], "device": group[0]["device"],
-            "overrides": group[0]["overrides"],
-            "cross": {x: per_turn_metrics(np.concatenate([np.load(j["cross"][x])
-                                                          for j in group]), world.n_items)
-                      for x in args.eval_shoppers if all(x in j.get("cross", {})
-                                                         for j in group)}}
+                [j.latency_seconds_per_dialog for j in group])),
+            "parameters": group[0].parameters, "device": group[0].device,
+            "overrides": group[0].overrides,
+            "cross": {x: per_turn_metrics(np.concatenate([np.load(j.cross[x])
+                                                          for j in group]), n_items)
+                      for x in eval_shoppers if all(x in j.cross for j in group)}}
+    return results
+
+
+def write_outputs(args: Args, results: dict[str, dict], wall: float) -> dict:
+    """Each agent's `eval/<agent>.json`, `summary.json`, the report and plots, and (with
+    `--eval-shoppers`) `cross_shopper.md`; returns the summary."""
+    from experiments.common import plain
+    from experiments.evaluate import result_file
+
     test_env = with_episode(args.env, split="test").to_dict()
     for name, r in results.items():
         write_results(args.out / "eval" / result_file(name),
@@ -379,6 +465,32 @@ def main(args: Args) -> dict:
     if args.eval_shoppers:
         atomic_write_text(args.out / "cross_shopper.md", cross_table([summary]))
     return summary
+
+
+def main(args: Args) -> dict:
+    from dialog_env.factory import make_world
+
+    # 1. Arguments, the test world (building the feature cache) and its fixed protocol.
+    check_args(args)
+    turns = args.env.episode.max_turns
+    args.out.mkdir(parents=True, exist_ok=True)
+    world = make_world(with_episode(args.env, split="test"), progress=not args.quiet)
+    protocol_file, protocol = test_protocol(args, world)
+    threads = worker_threads(args)
+    # 2. Train and evaluate every job, or (--collect) read the finished runs.
+    if args.collect:
+        jobs = collect_jobs(args.out, world, protocol["pairs"], turns, args.env,
+                            tuple(args.eval_shoppers))
+        wall = float("nan")
+    else:
+        t0 = time.perf_counter()
+        jobs = run_jobs(plan_jobs(args, protocol_file, threads), args.workers, args.quiet)
+        wall = time.perf_counter() - t0
+    # 3. The reference agents, then the trained ones by label.
+    results = reference_results(args.reference, world, protocol["pairs"], turns)
+    results.update(trained_results(jobs, world.n_items, args.eval_shoppers))
+    # 4. The files.
+    return write_outputs(args, results, wall)
 
 
 if __name__ == "__main__":
