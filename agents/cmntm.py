@@ -10,16 +10,62 @@ feeds stage C. Cascade: `input^c(n) = [x_out^{c-1}(n) ; f_drv^c ; r_out^c(n-1)]`
 stage's read vector of the previous turn). Output: a linear fusion of the last controller's
 output and the last read vector. `C = 1` is a vanilla NTM.
 
-All per-dialog memory is carried in the state tuple (batched, no per-sample loops).
+All per-dialog memory is carried in the state (batched, no per-sample loops): one
+`StageState` per stage, a tuple of C. Registered as state tracker kind "cmntm".
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from agents.trackers import keep, register_tracker
+
 EPS = 1e-8
+
+
+class StageState(NamedTuple):
+    """One stage's per-dialog state (all batched on dim 0)."""
+
+    h: torch.Tensor  # controller hidden (B, H)
+    c: torch.Tensor  # controller cell (B, H)
+    memory: torch.Tensor  # (B, N, W)
+    read_w: torch.Tensor  # read head weights (B, N)
+    write_w: torch.Tensor  # write head weights (B, N)
+    read_vec: torch.Tensor  # r_out: the read vector (B, W)
+
+
+class HeadLayout(NamedTuple):
+    """Where each of a head's raw parameters sits: `[key, beta, gate, shift(3), gamma]`
+    for addressing, then (write head only) `[erase, add]`."""
+
+    key: slice
+    beta: slice
+    gate: slice
+    shift: slice
+    gamma: slice
+    erase: slice
+    add: slice
+
+    @classmethod
+    def of(cls, width: int) -> HeadLayout:
+        w = width
+        return cls(key=slice(0, w), beta=slice(w, w + 1), gate=slice(w + 1, w + 2),
+                   shift=slice(w + 2, w + 5), gamma=slice(w + 5, w + 6),
+                   erase=slice(w + 6, 2 * w + 6), add=slice(2 * w + 6, 3 * w + 6))
+
+    @property
+    def addressing(self) -> int:
+        """Size of the addressing parameters (the read head's output)."""
+        return self.gamma.stop
+
+    @property
+    def write(self) -> int:
+        """Size of the write head's output (addressing + erase + add)."""
+        return self.add.stop
 
 
 def content_weights(memory: torch.Tensor, key: torch.Tensor, beta: torch.Tensor
@@ -59,11 +105,12 @@ def read(memory: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
 
 def address(memory, w_prev, params: torch.Tensor, width: int) -> torch.Tensor:
     """Full NTM addressing from a head's raw parameters `[key, beta, gate, shift(3), gamma]`."""
-    key = params[:, :width]
-    beta = F.softplus(params[:, width:width + 1])
-    gate = torch.sigmoid(params[:, width + 1:width + 2])
-    s = torch.softmax(params[:, width + 2:width + 5], dim=1)
-    gamma = 1 + F.softplus(params[:, width + 5:width + 6])
+    at = HeadLayout.of(width)
+    key = params[:, at.key]
+    beta = F.softplus(params[:, at.beta])
+    gate = torch.sigmoid(params[:, at.gate])
+    s = torch.softmax(params[:, at.shift], dim=1)
+    gamma = 1 + F.softplus(params[:, at.gamma])
     w = interpolate(content_weights(memory, key, beta), w_prev, gate)
     return sharpen(shift(w, s), gamma)
 
@@ -74,32 +121,32 @@ class NTMStage(nn.Module):
     def __init__(self, in_dim: int, hidden: int, slots: int, width: int):
         super().__init__()
         self.width, self.slots, self.hidden = width, slots, hidden
-        head = width + 6  # key, beta, gate, 3 shifts, gamma
+        self.layout = HeadLayout.of(width)
         self.controller = nn.LSTMCell(in_dim, hidden)
-        self.read_head = nn.Linear(hidden, head)
-        self.write_head = nn.Linear(hidden, head + 2 * width)  # + erase, add
+        self.read_head = nn.Linear(hidden, self.layout.addressing)
+        self.write_head = nn.Linear(hidden, self.layout.write)  # + erase, add
         # Never all zeros nor identical rows: cosine addressing must tell slots apart.
         self.memory0 = nn.Parameter(torch.randn(slots, width) * 0.5)
         self.read_w0 = nn.Parameter(torch.randn(slots) * 0.1)  # logits
         self.write_w0 = nn.Parameter(torch.randn(slots) * 0.1)
 
-    def initial_state(self, b: int, device) -> tuple:
+    def initial_state(self, b: int, device) -> StageState:
         z = torch.zeros(b, self.hidden, device=device)
         memory = self.memory0.expand(b, -1, -1).clone()
         wr = torch.softmax(self.read_w0, 0).expand(b, -1)
         ww = torch.softmax(self.write_w0, 0).expand(b, -1)
-        return z, z.clone(), memory, wr, ww, read(memory, wr)
+        return StageState(z, z.clone(), memory, wr, ww, read(memory, wr))
 
-    def step(self, x: torch.Tensor, state: tuple) -> tuple:
-        h, c, memory, wr, ww, _ = state
-        h, c = self.controller(x, (h, c))
+    def step(self, x: torch.Tensor, state: StageState) -> StageState:
+        at = self.layout
+        h, c = self.controller(x, (state.h, state.c))
         wp = self.write_head(h)
-        ww = address(memory, ww, wp[:, :self.width + 6], self.width)
-        erase = torch.sigmoid(wp[:, self.width + 6:2 * self.width + 6])
-        add = wp[:, 2 * self.width + 6:]
-        memory = write(memory, ww, erase, add)
-        wr = address(memory, wr, self.read_head(h), self.width)
-        return h, c, memory, wr, ww, read(memory, wr)
+        ww = address(state.memory, state.write_w, wp[:, :at.addressing], self.width)
+        erase = torch.sigmoid(wp[:, at.erase])
+        add = wp[:, at.add]
+        memory = write(state.memory, ww, erase, add)
+        wr = address(memory, state.read_w, self.read_head(h), self.width)
+        return StageState(h, c, memory, wr, ww, read(memory, wr))
 
 
 class CMNTM(nn.Module):
@@ -119,20 +166,27 @@ class CMNTM(nn.Module):
         self.out_dim = out_dim or dim
         self.fuse = nn.Linear(hidden + width, self.out_dim)
 
-    def initial_state(self, b: int, device) -> tuple:
+    def initial_state(self, b: int, device) -> tuple[StageState, ...]:
         return tuple(s.initial_state(b, device) for s in self.stages)
 
-    def step(self, e: torch.Tensor, state: tuple, mask: torch.Tensor | None = None):
+    def step(self, e: torch.Tensor, state: tuple[StageState, ...],
+             mask: torch.Tensor | None = None):
+        # a state mapped by plain-tuple code (detach, row selection) is named again here
+        state = tuple(StageState(*s) for s in state)
         feats = [d(e) for d in self.derive] + [e]  # f_drv^1..C-1, f_drv^C = f_qry
-        x_prev = state[-1][5]  # x_out^0(n) = r_out^C(n-1)
+        x_prev = state[-1].read_vec  # x_out^0(n) = r_out^C(n-1)
         new = []
         for c, stage in enumerate(self.stages):
-            inp = torch.cat([x_prev, feats[c], state[c][5]], dim=1)
-            s = stage.step(inp, state[c])
-            if mask is not None:
-                s = tuple(torch.where(mask.view(-1, *([1] * (n.dim() - 1))), n, o)
-                          for n, o in zip(s, state[c]))
+            old = state[c]
+            inp = torch.cat([x_prev, feats[c], old.read_vec], dim=1)
+            s = stage.step(inp, old)
+            s = StageState(*(keep(mask, n, o) for n, o in zip(s, old)))
             new.append(s)
-            x_prev = s[0]
-        out = self.fuse(torch.cat([new[-1][0], new[-1][5]], dim=1))
+            x_prev = s.h  # x_out^c: the controller's output
+        out = self.fuse(torch.cat([new[-1].h, new[-1].read_vec], dim=1))
         return out, tuple(new)
+
+
+register_tracker("cmntm", lambda dim, hidden, memories=4, slots=8, width=64, controller=128:
+                 CMNTM(dim, memories=memories, slots=slots, width=width, hidden=controller),
+                 settings=("memories", "slots", "width", "controller"))

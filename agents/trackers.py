@@ -8,15 +8,57 @@ ewma  exponentially weighted moving average (learned rate)
 lstm  single-layer LSTM (hidden 100 in FashionNTM's baseline)
 gru   GRU (Guo et al. 2018 / Fashion IQ, hidden 256)
 cmntm cascaded-memory NTM (FashionNTM), see agents/cmntm.py
+
+Trackers are found by kind in one registry: `register_tracker(kind, factory, settings)`
+where `factory(dim, hidden, **settings)` builds the module and `settings` names the
+per-kind options it reads (for cmntm: memories, slots, width, controller). Adding a tracker
+is one file that registers itself (agents/cmntm.py does; this module imports it so the
+built-in kinds are always registered).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import torch
 from torch import nn
 
 
-def _keep(mask: torch.Tensor | None, new: torch.Tensor, old: torch.Tensor) -> torch.Tensor:
+@dataclass(frozen=True)
+class TrackerKind:
+    """A registered tracker: `factory(dim, hidden, **settings)` and the names of the
+    per-kind settings it accepts."""
+
+    factory: Callable[..., nn.Module]
+    settings: tuple[str, ...] = ()
+
+
+TRACKERS: dict[str, TrackerKind] = {}
+
+
+def register_tracker(kind: str, factory: Callable[..., nn.Module],
+                     settings: tuple[str, ...] = ()) -> None:
+    """Make tracker `kind` buildable by name (`make_tracker`, `AgentConfig.tracker`)."""
+    if kind in TRACKERS and TRACKERS[kind].factory is not factory:
+        raise ValueError(f"state tracker {kind!r} is already registered")
+    TRACKERS[kind] = TrackerKind(factory, tuple(settings))
+
+
+def tracker_settings(kind: str) -> tuple[str, ...]:
+    """The names of the per-kind settings tracker `kind` reads."""
+    return _lookup(kind).settings
+
+
+def _lookup(kind: str) -> TrackerKind:
+    if kind not in TRACKERS:
+        raise ValueError(f"unknown state tracker {kind!r}; expected one of "
+                         f"{', '.join(TRACKERS)}")
+    return TRACKERS[kind]
+
+
+def keep(mask: torch.Tensor | None, new: torch.Tensor, old: torch.Tensor) -> torch.Tensor:
+    """`new` where `mask` is True (live dialogs), `old` elsewhere (ended dialogs)."""
     if mask is None:
         return new
     m = mask.view(-1, *([1] * (new.dim() - 1)))
@@ -33,7 +75,7 @@ class MeanTracker(nn.Module):
 
     def step(self, e, state, mask=None):
         total, n = state
-        total, n = _keep(mask, total + e, total), _keep(mask, n + 1, n)
+        total, n = keep(mask, total + e, total), keep(mask, n + 1, n)
         return total / n.clamp(min=1), (total, n)
 
 
@@ -51,8 +93,8 @@ class EWMATracker(nn.Module):
         h, started = state
         a = torch.sigmoid(self.logit)
         new = torch.where(started, a * e + (1 - a) * h, e)
-        h = _keep(mask, new, h)
-        started = _keep(mask, torch.ones_like(started), started)
+        h = keep(mask, new, h)
+        started = keep(mask, torch.ones_like(started), started)
         return h, (h, started)
 
 
@@ -70,22 +112,24 @@ class RNNTracker(nn.Module):
     def step(self, e, state, mask=None):
         if self.cell_kind == "lstm":
             h, c = self.cell(e, state)
-            h, c = _keep(mask, h, state[0]), _keep(mask, c, state[1])
+            h, c = keep(mask, h, state[0]), keep(mask, c, state[1])
             return h, (h, c)
-        h = _keep(mask, self.cell(e, state[0]), state[0])
+        h = keep(mask, self.cell(e, state[0]), state[0])
         return h, (h,)
 
 
-def make_tracker(kind: str, dim: int, hidden: int, memories: int = 4, slots: int = 8,
-                 width: int = 64, controller: int = 128) -> nn.Module:
-    if kind == "mean":
-        return MeanTracker(dim)
-    if kind == "ewma":
-        return EWMATracker(dim)
-    if kind in ("lstm", "gru"):
-        return RNNTracker(dim, hidden, kind)
-    if kind == "cmntm":
-        from agents.cmntm import CMNTM
+def make_tracker(kind: str, dim: int, hidden: int, **settings) -> nn.Module:
+    """Tracker `kind` over `dim`-wide responses (`hidden`: the rnn trackers' size). Of
+    `settings`, only those the kind reads are passed on (so a caller may pass every kind's
+    settings, e.g. all of an AgentConfig's)."""
+    spec = _lookup(kind)
+    return spec.factory(dim, hidden, **{k: v for k, v in settings.items()
+                                        if k in spec.settings})
 
-        return CMNTM(dim, memories=memories, slots=slots, width=width, hidden=controller)
-    raise ValueError(f"unknown state tracker {kind!r}; expected mean, ewma, lstm, gru, cmntm")
+
+register_tracker("mean", lambda dim, hidden: MeanTracker(dim))
+register_tracker("ewma", lambda dim, hidden: EWMATracker(dim))
+register_tracker("lstm", lambda dim, hidden: RNNTracker(dim, hidden, "lstm"))
+register_tracker("gru", lambda dim, hidden: RNNTracker(dim, hidden, "gru"))
+
+import agents.cmntm  # noqa: E402, F401  (registers "cmntm"; imports this module's names)
