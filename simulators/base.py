@@ -12,6 +12,11 @@ environment:
     dialogs.feedback(i)                       # dialog i's captions so far (Feedback)
     copy = dialogs.select(rows)               # copies of some dialogs (learners' clones)
 
+`DialogsBase` keeps the bookkeeping every shopper's dialogs share (targets, turn counts,
+the turn budget, a cache of captions, `select`), so a shopper's dialogs write only what
+they say (`speak`, and `describe` for captions built on demand). It is a convenience:
+any object with the four methods of `ShopperDialogs` is a shopper's dialogs.
+
 Per-dialog state (the targets, what was said, random numbers drawn ahead) belongs to the
 `ShopperDialogs` object and is opaque to the environment. Every random choice of dialog
 `rows[k]` must come from `rngs[k]` (drawn in `start` or later), so the same seed gives the
@@ -20,6 +25,7 @@ same dialog, whatever else is in the batch.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple, Protocol, runtime_checkable
@@ -110,6 +116,94 @@ class Shopper(Protocol):
     def dialogs(self, batch_size: int, max_turns: int) -> ShopperDialogs:
         """State for `batch_size` dialogs of at most `max_turns` turns."""
         ...
+
+
+class DialogsBase:
+    """The bookkeeping of B dialogs that every shopper's dialogs share (a `ShopperDialogs`).
+
+    Kept here: `shopper`, `max_turns`, `target` (B,) and `turn` (B,) (answers given so far),
+    each dialog's captions so far (a cache), and with `keeps_rngs` each dialog's generator
+    (`rngs[i]`). A subclass writes what its shopper says:
+
+    - `speak(rows, shown, turn)` -> `(len(rows), width)` token ids of this turn's captions
+      (`turn = self.turn[rows]`, before it counts this answer); it may `record` the
+      `Feedback` it built, or leave it to
+    - `describe(row, k)` -> the `Feedback` of dialog `row`'s turn `k`, built when first read;
+    - `begin(rows, rngs)`: its own part of `start` (draw random numbers ahead, reset its
+      arrays), after targets and turns are set;
+    - `state`: names of its per-dialog arrays (first axis = row), copied by `select`.
+
+    `start` resets the common part and calls `begin`; `answer` refuses a turn past the
+    budget, calls `speak` and counts the turn; `feedback` serves the cache, filled by
+    `record` or `describe`; `select` copies the common part, the `state` arrays, the
+    caches and (deep-copied) the generators.
+    """
+
+    state: tuple[str, ...] = ()
+    keeps_rngs: bool = False
+
+    def __init__(self, shopper, batch_size: int, max_turns: int):
+        self.shopper, self.max_turns = shopper, max_turns
+        self.target = np.full(batch_size, -1, dtype=np.int64)
+        self.turn = np.zeros(batch_size, dtype=np.int64)  # answers given so far
+        self.rngs: list[np.random.Generator | None] = [None] * batch_size
+        self._feedback: list[list[Feedback]] = [[] for _ in range(batch_size)]
+
+    def start(self, rows: np.ndarray, targets: np.ndarray,
+              rngs: Sequence[np.random.Generator]) -> None:
+        rows = np.asarray(rows, dtype=np.int64)
+        self.target[rows] = targets
+        self.turn[rows] = 0
+        for i in rows.tolist():
+            self._feedback[i] = []
+        if self.keeps_rngs:
+            for i, rng in zip(rows.tolist(), rngs):
+                self.rngs[i] = rng
+        self.begin(rows, rngs)
+
+    def begin(self, rows: np.ndarray, rngs: Sequence[np.random.Generator]) -> None:
+        """The subclass's part of `start` (nothing by default)."""
+
+    def answer(self, rows: np.ndarray, shown: np.ndarray) -> np.ndarray:
+        rows = np.asarray(rows, dtype=np.int64)
+        turn = self.turn[rows]
+        check_turns(rows, turn, self.max_turns)
+        tokens = self.speak(rows, np.asarray(shown, dtype=np.int64), turn)
+        self.turn[rows] += 1
+        return tokens
+
+    def speak(self, rows: np.ndarray, shown: np.ndarray, turn: np.ndarray) -> np.ndarray:
+        """`(len(rows), width)` token ids said about `shown` at turns `turn` of `rows`."""
+        raise NotImplementedError
+
+    def record(self, rows: Sequence[int], turn: Sequence[int],
+               feedback: Sequence[Feedback]) -> None:
+        """Keep captions built while speaking (dialog `rows[k]`'s turn `turn[k]`)."""
+        for i, t, fb in zip(rows, turn, feedback):
+            if len(self._feedback[i]) == t:
+                self._feedback[i].append(fb)
+
+    def describe(self, row: int, k: int) -> Feedback:
+        """The `Feedback` of dialog `row`'s turn `k` (for captions not `record`ed)."""
+        raise NotImplementedError(f"{type(self).__name__} neither records nor describes "
+                                  f"its captions")
+
+    def feedback(self, row: int) -> list[Feedback]:
+        done = self._feedback[row]
+        for k in range(len(done), int(self.turn[row])):
+            done.append(self.describe(row, k))
+        return done
+
+    def select(self, rows: np.ndarray) -> DialogsBase:
+        rows = np.asarray(rows, dtype=np.int64)
+        new = copy.copy(self)
+        for name in ("target", "turn", *self.state):
+            setattr(new, name, getattr(self, name)[rows].copy())
+        idx = rows.tolist()
+        new._feedback = [list(self._feedback[i]) for i in idx]
+        new.rngs = ([copy.deepcopy(self.rngs[i]) for i in idx] if self.keeps_rngs
+                    else [None] * len(idx))
+        return new
 
 
 def check_shopper(shopper: object) -> Shopper:

@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 from dialog_env.recorded import RecordedDialogs
-from simulators.base import Feedback, check_turns
+from simulators.base import DialogsBase, Feedback
 from simulators.vocab import Vocabulary
 
 
@@ -67,14 +67,15 @@ class ReplayShopper:
         dialogs.play(rows, ks)
 
 
-class ReplayDialogs:
+class ReplayDialogs(DialogsBase):
     """The replay shopper's side of B dialogs: which recorded dialog each plays and how
-    many turns it has said."""
+    many turns it has said (`simulators.base.DialogsBase`)."""
+
+    state = ("dialog",)
 
     def __init__(self, shopper: ReplayShopper, batch_size: int, max_turns: int):
-        self.shopper, self.max_turns = shopper, max_turns
+        super().__init__(shopper, batch_size, max_turns)
         self.dialog = np.full(batch_size, -1, dtype=np.int64)
-        self.turn = np.zeros(batch_size, dtype=np.int64)
 
     def play(self, rows: np.ndarray, ks: np.ndarray) -> None:
         """Dialogs `rows` play recorded dialogs `ks` (called before `start`)."""
@@ -95,16 +96,13 @@ class ReplayDialogs:
                                "dialog_env.factory.replay_world), which names the recorded "
                                f"dialogs first; targets {np.asarray(targets)[:5].tolist()} "
                                f"do not match")
-        self.turn[rows] = 0
+        super().start(rows, targets, rngs)
 
-    def answer(self, rows, shown) -> np.ndarray:
-        rows = np.asarray(rows, dtype=np.int64)
-        turn = self.turn[rows]
-        check_turns(rows, turn, self.max_turns)
+    def speak(self, rows: np.ndarray, shown: np.ndarray, turn: np.ndarray) -> np.ndarray:
         rec, ks = self.shopper.recorded, self.dialog[rows]
         live = turn < rec.turns[ks]
         expected = rec.references[ks, np.minimum(turn, rec.max_turns - 1)]
-        wrong = live & (np.asarray(shown) != expected)
+        wrong = live & (shown != expected)
         if wrong.any():
             i = int(np.flatnonzero(wrong)[0])
             raise RuntimeError(f"replay: dialog {int(rows[i])} shows item {int(shown[i])} at "
@@ -112,24 +110,13 @@ class ReplayDialogs:
                                f"shows {int(expected[i])}")
         out = np.zeros((len(rows), self.shopper.width), dtype=np.int64)
         out[live] = self.shopper.tokens[ks[live], turn[live]]
-        self.turn[rows] += 1
         return out
 
-    def feedback(self, row: int) -> list[Feedback]:
-        k, said = int(self.dialog[row]), int(self.turn[row])
-        rec = self.shopper.recorded
-        out = []
-        for j in range(said):
-            text = rec.texts[k][j] if j < rec.turns[k] else ""
-            tokens = tuple(int(t) for t in self.shopper.tokens[k, j] if t) if text else ()
-            out.append(Feedback(text, tokens, (), "recorded" if text else "same"))
-        return out
-
-    def select(self, rows) -> ReplayDialogs:
-        rows = np.asarray(rows, dtype=np.int64)
-        new = ReplayDialogs(self.shopper, len(rows), self.max_turns)
-        new.dialog, new.turn = self.dialog[rows].copy(), self.turn[rows].copy()
-        return new
+    def describe(self, row: int, k: int) -> Feedback:
+        d, rec = int(self.dialog[row]), self.shopper.recorded
+        text = rec.texts[d][k] if k < rec.turns[d] else ""
+        tokens = tuple(int(t) for t in self.shopper.tokens[d, k] if t) if text else ()
+        return Feedback(text, tokens, (), "recorded" if text else "same")
 
 
 def replay_world(world, recorded: RecordedDialogs, **kwargs):

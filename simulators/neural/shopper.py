@@ -34,7 +34,7 @@ import torch
 from dialog_env.catalog.catalog import Catalog
 from dialog_env.features.attrnet import AttrNetFeatures
 from dialog_env.item_space import ItemSpace
-from simulators.base import Feedback, Mention, check_turns
+from simulators.base import DialogsBase, Feedback, Mention
 from simulators.caption_sources import caption_source
 from simulators.modes import caption_mode
 from simulators.neural.config import NeuralConfig
@@ -151,54 +151,31 @@ class NeuralShopper:
         return Feedback(text, ids, mentions, caption_mode(mentions))
 
 
-class NeuralDialogs:
-    """The neural shopper's state of B dialogs (see `simulators.base.ShopperDialogs`)."""
+class NeuralDialogs(DialogsBase):
+    """The neural shopper's state of B dialogs (see `simulators.base.DialogsBase`)."""
+
+    state = ("seeds", "shown", "tokens")
 
     def __init__(self, shopper: NeuralShopper, batch_size: int, max_turns: int):
+        super().__init__(shopper, batch_size, max_turns)
         b, t1 = batch_size, max_turns + 1
-        self.shopper, self.max_turns = shopper, max_turns
-        self.target = np.full(b, -1, dtype=np.int64)
-        self.turn = np.zeros(b, dtype=np.int64)  # answers given so far
         self.seeds = np.zeros((b, t1), dtype=np.int64)  # one sampling seed per turn
         self.shown = np.full((b, t1), -1, dtype=np.int64)
         self.tokens = np.zeros((b, t1, shopper.width), dtype=np.int64)
-        self._feedback: list[list[Feedback]] = [[] for _ in range(b)]
 
-    def start(self, rows: np.ndarray, targets: np.ndarray,
-              rngs: Sequence[np.random.Generator]) -> None:
-        rows = np.asarray(rows, dtype=np.int64)
+    def begin(self, rows: np.ndarray, rngs: Sequence[np.random.Generator]) -> None:
         t1 = self.seeds.shape[1]
         for i, rng in zip(rows.tolist(), rngs):
             self.seeds[i] = rng.integers(0, SEED_HIGH, size=t1)
-        self.target[rows] = targets
-        self.turn[rows] = 0
         self.shown[rows] = -1
         self.tokens[rows] = 0
-        for i in rows.tolist():
-            self._feedback[i] = []
 
-    def answer(self, rows: np.ndarray, shown: np.ndarray) -> np.ndarray:
-        rows = np.asarray(rows, dtype=np.int64)
-        shown = np.asarray(shown, dtype=np.int64)
-        turn = self.turn[rows]
-        check_turns(rows, turn, self.max_turns)
+    def speak(self, rows: np.ndarray, shown: np.ndarray, turn: np.ndarray) -> np.ndarray:
         tokens = self.shopper.speak(self.target[rows], shown, self.seeds[rows, turn])
         self.tokens[rows, turn] = tokens
         self.shown[rows, turn] = shown
-        self.turn[rows] += 1
         return tokens
 
-    def feedback(self, row: int) -> list[Feedback]:
-        done = self._feedback[row]
-        for k in range(len(done), int(self.turn[row])):
-            done.append(self.shopper.caption(self.tokens[row, k], int(self.target[row]),
-                                             int(self.shown[row, k])))
-        return done
-
-    def select(self, rows: np.ndarray) -> NeuralDialogs:
-        rows = np.asarray(rows, dtype=np.int64)
-        new = NeuralDialogs(self.shopper, len(rows), self.max_turns)
-        for name in ("target", "turn", "seeds", "shown", "tokens"):
-            setattr(new, name, getattr(self, name)[rows].copy())
-        new._feedback = [list(self._feedback[i]) for i in rows.tolist()]
-        return new
+    def describe(self, row: int, k: int) -> Feedback:
+        return self.shopper.caption(self.tokens[row, k], int(self.target[row]),
+                                    int(self.shown[row, k]))

@@ -27,7 +27,7 @@ import numpy as np
 
 from dialog_env.catalog.catalog import Catalog
 from dialog_env.catalog.schema import SLOT_BY_NAME
-from simulators.base import Feedback, Mention, check_turns, draw_uniforms, token_matrix
+from simulators.base import DialogsBase, Feedback, Mention, draw_uniforms, token_matrix
 from simulators.grounding import Truth, _tables, domain_of, parse
 from simulators.grounding_lexicon import LESS, MORE, NEGATORS, SCOPE_FILLER
 from simulators.modes import caption_mode
@@ -335,44 +335,19 @@ def _risky(words: list[str], joinable: frozenset[str]) -> bool:
 N_UNIFORMS = 2 + 2 * 6
 
 
-class RealDialogs:
-    """The real-language shopper's state of B dialogs (`simulators.base.ShopperDialogs`)."""
+class RealDialogs(DialogsBase):
+    """The real-language shopper's state of B dialogs (`simulators.base.DialogsBase`)."""
+
+    state = ("uniforms",)
 
     def __init__(self, shopper: RealShopper, batch_size: int, max_turns: int):
-        b, t1 = batch_size, max_turns + 1
-        self.shopper, self.max_turns = shopper, max_turns
-        self.target = np.full(b, -1, dtype=np.int64)
-        self.turn = np.zeros(b, dtype=np.int64)
-        self.uniforms = np.zeros((b, t1, N_UNIFORMS))
-        self._feedback: list[list[Feedback]] = [[] for _ in range(b)]
+        super().__init__(shopper, batch_size, max_turns)
+        self.uniforms = np.zeros((batch_size, max_turns + 1, N_UNIFORMS))
 
-    def start(self, rows: np.ndarray, targets: np.ndarray,
-              rngs: Sequence[np.random.Generator]) -> None:
-        rows = np.asarray(rows, dtype=np.int64)
+    def begin(self, rows: np.ndarray, rngs: Sequence[np.random.Generator]) -> None:
         self.uniforms[rows] = draw_uniforms(rngs, self.uniforms.shape[1], N_UNIFORMS)
-        self.target[rows] = targets
-        self.turn[rows] = 0
-        for i in rows.tolist():
-            self._feedback[i] = []
 
-    def answer(self, rows: np.ndarray, shown: np.ndarray) -> np.ndarray:
-        rows = np.asarray(rows, dtype=np.int64)
-        turn = self.turn[rows]
-        check_turns(rows, turn, self.max_turns)
-        tokens, fb = self.shopper.speak(self.target[rows], np.asarray(shown, dtype=np.int64),
-                                        self.uniforms[rows, turn])
-        for i, f in zip(rows.tolist(), fb):
-            self._feedback[i].append(f)
-        self.turn[rows] += 1
+    def speak(self, rows: np.ndarray, shown: np.ndarray, turn: np.ndarray) -> np.ndarray:
+        tokens, fb = self.shopper.speak(self.target[rows], shown, self.uniforms[rows, turn])
+        self.record(rows.tolist(), turn.tolist(), fb)
         return tokens
-
-    def feedback(self, row: int) -> list[Feedback]:
-        return self._feedback[row]
-
-    def select(self, rows: np.ndarray) -> RealDialogs:
-        rows = np.asarray(rows, dtype=np.int64)
-        new = RealDialogs(self.shopper, len(rows), self.max_turns)
-        for name in ("target", "turn", "uniforms"):
-            setattr(new, name, getattr(self, name)[rows].copy())
-        new._feedback = [list(self._feedback[i]) for i in rows.tolist()]
-        return new

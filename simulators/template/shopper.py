@@ -21,7 +21,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from dialog_env.catalog.catalog import Catalog
-from simulators.base import Feedback, check_turns, draw_uniforms, token_matrix
+from simulators.base import DialogsBase, Feedback, draw_uniforms, token_matrix
 from simulators.lexicon import make_lexicon
 from simulators.profiles import AttributeProfiles
 from simulators.tags import tag_lexicon, tag_vocabulary
@@ -156,57 +156,32 @@ class TemplateShopper:
                      np.array(codes, dtype=np.int64))
 
 
-class TemplateDialogs:
-    """The template shopper's state of B dialogs (see `simulators.base.ShopperDialogs`)."""
+class TemplateDialogs(DialogsBase):
+    """The template shopper's state of B dialogs (see `simulators.base.DialogsBase`)."""
+
+    state = ("uniforms", "asked", "plans")
 
     def __init__(self, shopper: TemplateShopper, batch_size: int, max_turns: int):
+        super().__init__(shopper, batch_size, max_turns)
         b, t1 = batch_size, max_turns + 1
-        self.shopper, self.max_turns = shopper, max_turns
-        self.target = np.full(b, -1, dtype=np.int64)
-        self.turn = np.zeros(b, dtype=np.int64)  # answers given so far
         # One row of N_UNIFORMS per turn, drawn at start; the requests made (for repeats).
         self.uniforms = np.zeros((b, t1, N_UNIFORMS))
         self.asked = np.zeros((b, shopper.mentions.n_values), dtype=np.int8)
         # Each turn's caption plan; its Feedback is built when first read.
         self.plans = np.full((b, t1, PLAN_WIDTH), -1, dtype=np.int64)
-        self._feedback: list[list[Feedback]] = [[] for _ in range(b)]
 
-    def start(self, rows: np.ndarray, targets: np.ndarray,
-              rngs: Sequence[np.random.Generator]) -> None:
-        rows = np.asarray(rows, dtype=np.int64)
+    def begin(self, rows: np.ndarray, rngs: Sequence[np.random.Generator]) -> None:
         self.uniforms[rows] = draw_uniforms(rngs, self.uniforms.shape[1], N_UNIFORMS)
-        self.target[rows] = targets
-        self.turn[rows] = 0
         self.asked[rows] = 0
-        for i in rows.tolist():
-            self._feedback[i] = []
 
-    def answer(self, rows: np.ndarray, shown: np.ndarray) -> np.ndarray:
-        rows = np.asarray(rows, dtype=np.int64)
-        turn = self.turn[rows]
-        check_turns(rows, turn, self.max_turns)
+    def speak(self, rows: np.ndarray, shown: np.ndarray, turn: np.ndarray) -> np.ndarray:
         plans, tokens, (k, values, codes), built = self.shopper.speak(
             self.target[rows], shown, self.uniforms[rows, turn], self.asked[rows])
         self.asked[rows[k], values] = codes
         self.plans[rows, turn] = plans
         if built is not None:  # keep the captions the shopper built anyway
-            for i, t, fb in zip(rows.tolist(), turn.tolist(), built):
-                if len(self._feedback[i]) == t:
-                    self._feedback[i].append(fb)
-        self.turn[rows] += 1
+            self.record(rows.tolist(), turn.tolist(), built)
         return tokens
 
-    def feedback(self, row: int) -> list[Feedback]:
-        done = self._feedback[row]
-        caption = self.shopper.caption
-        for k in range(len(done), int(self.turn[row])):
-            done.append(caption(self.plans[row, k], self.uniforms[row, k]))
-        return done
-
-    def select(self, rows: np.ndarray) -> TemplateDialogs:
-        rows = np.asarray(rows, dtype=np.int64)
-        new = TemplateDialogs(self.shopper, len(rows), self.max_turns)
-        for name in ("target", "turn", "uniforms", "asked", "plans"):
-            setattr(new, name, getattr(self, name)[rows].copy())
-        new._feedback = [list(self._feedback[i]) for i in rows.tolist()]
-        return new
+    def describe(self, row: int, k: int) -> Feedback:
+        return self.shopper.caption(self.plans[row, k], self.uniforms[row, k])
