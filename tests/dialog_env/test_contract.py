@@ -15,7 +15,7 @@ import pytest
 import dialog_env  # noqa: F401
 from dialog_env.config import FLAT_NAMES, EnvConfig, env_config
 from dialog_env.factory import make_core
-from simulators.base import check_shopper
+from simulators.base import DialogsBase, ShopperDialogs, check_shopper
 from tests.docs import doc_example
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,6 +58,18 @@ def test_the_readme_shopper_runs_in_single_and_vector_envs():
         assert info["text"] == infos_v["text"][i]
     out = venv.step(np.zeros((8, venv.single_action_space.shape[0]), np.float32))
     assert out[0]["feedback"].shape == (8, env.observation_space["feedback"].shape[0])
+    assert isinstance(env.unwrapped.world.shopper.dialogs(1, 2), DialogsBase)
+
+
+def test_a_plain_protocol_shopper_without_the_base_class_runs(fake_world):
+    """The contract is the four methods; `DialogsBase` is a convenience (tests/fakes.py's
+    shopper does not use it)."""
+    dialogs = fake_world.shopper.dialogs(2, 3)
+    assert isinstance(dialogs, ShopperDialogs) and not isinstance(dialogs, DialogsBase)
+    core = make_core(2, world=fake_world)
+    core.reset(seeds=[0, 1])
+    core.step(np.ones((2, fake_world.dim), np.float32))
+    assert all(len(fb) == 2 for fb in core.history)
 
 
 def test_a_shopper_instance_and_a_reward_function(fake_world):
