@@ -26,13 +26,13 @@ from __future__ import annotations
 import json
 import math
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import tyro
 
 from agents.checkpoint import find_checkpoint
-from agents.learners import LEARNERS, LearnerConfig, train
+from agents.learners import LEARNERS, LearnerConfig, learner_settings, train
 from agents.model import LEARNED_AGENTS, DialogAgent
 from agents.policy import TorchPolicy, config_for_world, resolve_device
 from dialog_env.config import EnvConfig
@@ -91,6 +91,19 @@ def build_agent(args: Args, world) -> DialogAgent:
     return DialogAgent.from_seed(config_for_world(args.agent, world, **overrides), args.seed)
 
 
+def learner_stages(args: Args, turns: int) -> list[tuple[str, LearnerConfig]]:
+    """One stage per `--learners` entry: the shared budgets, and the learner's own settings
+    (its defaults; `--loss` goes to the learners whose settings have a loss)."""
+    stages = []
+    for name, s in zip(args.learners, args.steps):
+        own = {f.name for f in fields(learner_settings(name))}
+        knobs = {"loss": args.loss} if "loss" in own else {}
+        stages.append((name, LearnerConfig(steps=s, batch=args.batch, turns=turns, lr=args.lr,
+                                           checkpoint_every=args.checkpoint_every,
+                                           **knobs).bind(name)))
+    return stages
+
+
 def check_args(args: Args) -> None:
     """Refuse arguments that cannot give a result, before any work starts."""
     if args.agent not in LEARNED_AGENTS:
@@ -129,9 +142,7 @@ def main(args: Args) -> dict:
     turns = env.episode.max_turns
     world = make_world(env, progress=not args.quiet)
     agent = build_agent(args, world)
-    stages = [(name, LearnerConfig(steps=s, batch=args.batch, turns=turns, lr=args.lr,
-                                   loss=args.loss, checkpoint_every=args.checkpoint_every))
-              for name, s in zip(args.learners, args.steps)]
+    stages = learner_stages(args, turns)
     args.out.mkdir(parents=True, exist_ok=True)
     write_results(args.out / "args.json", plain(args), "train-args")
     t0 = time.perf_counter()
@@ -140,7 +151,7 @@ def main(args: Args) -> dict:
     seconds = time.perf_counter() - t0
     result = {"agent": args.agent, "train_seconds": seconds, "device": str(device),
               "parameters": sum(p.numel() for p in agent.parameters()),
-              "config": agent.config.to_dict(), "stages": [asdict(c) for _, c in stages],
+              "config": agent.config.to_dict(), "stages": [c.to_dict() for _, c in stages],
               "env": env.to_dict()}
     if args.eval_episodes > 0:
         agent = agent.to(device)

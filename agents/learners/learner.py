@@ -64,9 +64,12 @@ class Learner:
     """Base class of the learners: the shared loop (`collect`) and the hooks to override."""
 
     name: ClassVar[str]
+    settings_class: ClassVar[type]
+    """The learner's own settings dataclass (registered under `name`)."""
 
     def __init__(self, cfg: LearnerConfig):
-        self.cfg = cfg
+        self.cfg = cfg.bind(self.name)  # settings: an instance of `settings_class`
+        self.settings = self.cfg.settings
 
     # -- hooks --------------------------------------------------------------------------
 

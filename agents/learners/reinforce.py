@@ -5,22 +5,44 @@ query a good ranker."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from agents.learners.base import LearnerConfig, mask_shown
+from agents.learners.base import LearnerConfig, mask_shown, register_settings
 from agents.learners.learner import Learner, Rollout
 from agents.learners.losses import retrieval_loss
 
 
+@register_settings("reinforce")
+@dataclass
+class ReinforceSettings:
+    """REINFORCE's own settings."""
+
+    loss: str = "sampled_ce"
+    """Supervised loss of the added supervised term: sampled_ce, catalog_ce, batch_ce or
+    triplet."""
+    top_k: int = 8
+    """The policy samples the shown item from its top-k."""
+    temperature: float = 0.2
+    """Sampling softmax temperature (Guo: tau = 0.2)."""
+    baseline_decay: float = 0.9
+    """Moving-average baseline decay."""
+    supervised_weight: float = 1.0
+    """Weight of the supervised loss added to the policy-gradient loss."""
+
+
 class Reinforce(Learner):
     name = "reinforce"
+    settings_class = ReinforceSettings
+    settings: ReinforceSettings
 
     def __init__(self, cfg: LearnerConfig):
         super().__init__(cfg)
-        self.baseline = np.zeros(cfg.turns)  # per turn: moving average of the return
-        self.seen = np.zeros(cfg.turns, dtype=bool)
+        self.baseline = np.zeros(self.cfg.turns)  # per turn: moving average of the return
+        self.seen = np.zeros(self.cfg.turns, dtype=bool)
 
     def state_dict(self) -> dict:
         return {"baseline": self.baseline.tolist(), "seen": self.seen.tolist()}
@@ -31,7 +53,7 @@ class Reinforce(Learner):
 
     def on_turn(self, rollout: Rollout, q: torch.Tensor, obs: tuple[torch.Tensor, ...],
                 active: torch.Tensor) -> np.ndarray:
-        cfg, items, gen = self.cfg, rollout.items, rollout.generator
+        cfg, items, gen = self.settings, rollout.items, rollout.generator
         # Draw order from the step's generator: supervised negatives, then the sample.
         rollout.terms.append(retrieval_loss(cfg.loss, q[active], rollout.targets[active],
                                             items, rollout.agent.scale(), gen))
@@ -46,7 +68,7 @@ class Reinforce(Learner):
     def _advantages(self, returns: np.ndarray, m: np.ndarray) -> np.ndarray:
         """Returns `(T, B)` minus the per-turn baseline, which then moves toward the mean
         return of the turn's running dialogs `m (T, B)` (first seen: set to it)."""
-        cfg = self.cfg
+        cfg = self.settings
         adv = np.zeros_like(returns)
         for t in range(len(returns)):
             mean_t = returns[t][m[t]].mean() if m[t].any() else 0.0
@@ -64,6 +86,6 @@ class Reinforce(Learner):
         adv = self._advantages(returns, m)
         adv_t = torch.as_tensor(adv * m, device=rollout.device, dtype=torch.float32)
         pg = -(torch.stack(rollout.log_probs) * adv_t).sum() / max(m.sum(), 1)
-        loss = pg + self.cfg.supervised_weight * torch.stack(rollout.terms).mean()
+        loss = pg + self.settings.supervised_weight * torch.stack(rollout.terms).mean()
         return loss, {"loss": loss.item(), "policy_loss": pg.item(),
                       "return": float(returns[0].mean()), "recall@10": rollout.recall_at_10()}

@@ -12,12 +12,13 @@ checkpoint.
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from agents.learners.base import LearnerConfig, map_state, mask_shown
+from agents.learners.base import LearnerConfig, map_state, mask_shown, register_settings
 from agents.learners.learner import Learner, Rollout
 from agents.learners.losses import ROLLOUT_NEGATIVES, label_sampled_ce
 from agents.model import DialogAgent
@@ -27,8 +28,21 @@ from dialog_env.batched import BatchedDialogs
 NEGATIVES = ROLLOUT_NEGATIVES
 
 
+@register_settings("rollout")
+@dataclass
+class RolloutSettings:
+    """Rollout policy improvement's own settings."""
+
+    rollout_k: int = 4
+    """Candidates proposed by the frozen policy (Guo: 4)."""
+    temperature: float = 0.2
+    """Softmax temperature of the label loss (Guo: tau = 0.2)."""
+
+
 class RolloutImprovement(Learner):
     name = "rollout"
+    settings_class = RolloutSettings
+    settings: RolloutSettings
 
     def __init__(self, cfg: LearnerConfig):
         super().__init__(cfg)
@@ -84,9 +98,9 @@ class RolloutImprovement(Learner):
         with torch.no_grad():
             qf, self.frozen_state = self.frozen.turn(*obs, self.frozen_state, active)
             scores = mask_shown(F.normalize(qf, dim=1) @ items.T, core.shown)
-            cand = scores.topk(self.cfg.rollout_k, dim=1).indices.cpu().numpy()
+            cand = scores.topk(self.settings.rollout_k, dim=1).indices.cpu().numpy()
         best = self._best(core, cand, qf)
         label = torch.as_tensor(best, device=device)
-        rollout.terms.append(label_sampled_ce(q, label, items, active, self.cfg.temperature,
+        rollout.terms.append(label_sampled_ce(q, label, items, active, self.settings.temperature,
                                               rollout.generator, NEGATIVES))
         return best

@@ -10,8 +10,9 @@ continues from its last checkpoint; batches depend only on (seed, stage, step), 
 resumed run trains on exactly the batches an uninterrupted run would. Every random draw of
 a step comes from that step's own torch generator: `train` never touches global random
 state. A checkpoint is resumed only when it was written for the same agent config, learner,
-stage settings (all but `checkpoint_every`) and seed; otherwise `train` refuses, naming the
-checkpoint and the differences, before it loads anything.
+stage settings (all but `checkpoint_every`: the shared budgets and the learner's own
+settings, read from either the current layout or the old flat one) and seed; otherwise
+`train` refuses, naming the checkpoint and the differences, before it loads anything.
 """
 
 from __future__ import annotations
@@ -19,14 +20,13 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Sequence
-from dataclasses import asdict
 from pathlib import Path
 
 import torch
 from tqdm.auto import tqdm
 
 from agents.checkpoint import META, find_checkpoint, load_checkpoint, save_checkpoint
-from agents.learners.base import LearnerConfig
+from agents.learners.base import LearnerConfig, saved_settings
 from agents.learners.callbacks import Callback
 from agents.learners.registry import make_learner
 from agents.model import DialogAgent
@@ -50,10 +50,12 @@ def check_resumable(found: Path, name: str, cfg: LearnerConfig, seed: int) -> No
         meta = json.loads((found / META).read_text()).get("extra", {})
     except (OSError, ValueError, AttributeError):
         return  # load_checkpoint reports an unreadable checkpoint.json
-    saved = meta.get("config", {})
+    # The saved stage config in either layout: shared budgets + `settings` (the learner's
+    # own), or the old flat one that held every learner's knobs (only this learner's count).
+    saved = saved_settings(meta.get("config", {}))
     diff = [f"{k}: {saved[k]!r} (checkpoint) vs {v!r} (requested)"
-            for k, v in asdict(cfg).items() if k != "checkpoint_every" and k in saved
-            and saved[k] != v]
+            for k, v in cfg.bind(name).flat().items() if k != "checkpoint_every"
+            and k in saved and saved[k] != v]
     if meta.get("learner_name", name) != name:
         diff.insert(0, f"learner: {meta['learner_name']!r} vs {name!r}")
     if meta.get("seed", seed) != seed:
@@ -72,6 +74,9 @@ def train(agent: DialogAgent, world: DialogWorld, stages: list[tuple[str, Learne
     from torch.utils.tensorboard import SummaryWriter
 
     check_stages(stages)
+    # Each stage's config bound to its learner: its own settings class, the flat-named knobs
+    # mapped onto it (a knob of another learner is refused here, before anything runs).
+    stages = [(name, cfg.bind(name)) for name, cfg in stages]
     out = Path(out)
     device = torch.device(device)
     agent.to(device)
@@ -119,7 +124,7 @@ def train(agent: DialogAgent, world: DialogWorld, stages: list[tuple[str, Learne
                 if (step + 1) % cfg.checkpoint_every == 0 or step + 1 == cfg.steps:
                     save_checkpoint(ckpt, agent, opt, {
                         "step": step + 1, "stage": k, "learner_name": name,
-                        "history": history, "config": asdict(cfg), "seed": seed,
+                        "history": history, "config": cfg.to_dict(), "seed": seed,
                         "seconds": prior_seconds + time.perf_counter() - t0,
                         "learner": learner.state_dict()})
                     learner.on_checkpoint(agent)
@@ -131,5 +136,5 @@ def train(agent: DialogAgent, world: DialogWorld, stages: list[tuple[str, Learne
         writer.close()
     agent.eval()
     save_checkpoint(out / "final", agent, extra={"stages": [
-        {"learner": n, **asdict(c)} for n, c in stages], "seed": seed})
+        {"learner": n, **c.to_dict()} for n, c in stages], "seed": seed})
     return agent
