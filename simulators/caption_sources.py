@@ -45,7 +45,7 @@ def real_captioner(catalog: Catalog) -> Captioner:
         cats = catalog.category[target]
         for c in np.unique(cats).tolist():
             rows = np.flatnonzero(cats == c)
-            dom = real.by_category[c]["domain"]
+            dom = real.by_category[c].domain
             fits[rows] = real.available(target[rows], shown[rows], dom).any(axis=1)
         return [f.text for f in fb], fits
 

@@ -45,6 +45,10 @@ class AttributeVocab:
     def __len__(self) -> int:
         return len(self.names)
 
+    def __contains__(self, name: object) -> bool:
+        """Whether `name` is one of the values."""
+        return name in self._index
+
     def index(self, name: str) -> int:
         try:
             return self._index[name]

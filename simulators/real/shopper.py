@@ -28,42 +28,41 @@ import numpy as np
 from dialog_env.catalog.catalog import Catalog
 from dialog_env.catalog.schema import SLOT_BY_NAME
 from simulators.base import DialogsBase, Feedback, Mention, draw_uniforms, token_matrix
-from simulators.grounding import Truth, _tables, domain_of, parse
-from simulators.grounding_lexicon import LESS, MORE, NEGATORS, SCOPE_FILLER
+from simulators.grounding import Truth, parse
 from simulators.modes import caption_mode
 from simulators.real.config import RealConfig
 from simulators.real.data import FOUND_TEXT, load_data, real_vocabulary
+from simulators.real.tables import CategoryTable, RealTables
 from simulators.vocab import PAD
 
 WIDTH = 24
-RETRIES = 3
-SAMENESS = frozenset({"same", "identical", "exact", "exactly", "similar"})
 FOUND = Mention("target", "target", "target", "found")
 
-
-def _relation(kind: str, slot: str, modifier: str) -> str:
-    """What a placeholder asserts: is, not or cmp (a comparison along an ordinal slot)."""
-    if kind in ("more", "less"):
-        return "cmp"
-    ordinal = SLOT_BY_NAME[slot].ordinal
-    if modifier in ("more", "less") and ordinal and kind == "value":
-        return "cmp"
-    positive = kind == "value"
-    if modifier in ("not", "less"):
-        positive = not positive
-    return "is" if positive else "not"
+# The uniforms of one caption (one row per turn, drawn from the dialog's generator at
+# `start`): which fitting signature, which of its templates, then two per placeholder
+# (which value fills it, which phrase says it).
+U_SIGNATURE = 0
+U_TEMPLATE = 1
+U_FILLS = 2
+MAX_PLACEHOLDERS = 6  # RealConfig.max_placeholders is at most this
+N_UNIFORMS = U_FILLS + 2 * MAX_PLACEHOLDERS
 
 
-class _Forms:
-    """Phrases of one concept key with cumulative weights."""
+def u_value(j: int) -> int:
+    """Offset of the uniform choosing placeholder `j`'s value."""
+    return U_FILLS + 2 * j
 
-    def __init__(self, phrases: dict[str, int], vocab):
-        self.text = list(phrases)
-        self.ids = [vocab.ids(p) for p in self.text]
-        self.cum = np.cumsum(list(phrases.values())).tolist()
 
-    def pick(self, u: float) -> int:
-        return bisect.bisect_right(self.cum, u * self.cum[-1])
+def u_phrase(j: int) -> int:
+    """Offset of the uniform choosing placeholder `j`'s phrase."""
+    return U_FILLS + 2 * j + 1
+
+
+# When the drawn template cannot be filled (or its caption fails verification), up to
+# RETRIES more draws of template and fills, each from the row's uniforms shifted by
+# `attempt * RETRY_SHIFT` (mod 1; the golden ratio's fraction spreads the retries).
+RETRIES = 3
+RETRY_SHIFT = 0.6180339887
 
 
 class RealShopper:
@@ -73,8 +72,7 @@ class RealShopper:
 
     def __init__(self, catalog: Catalog, config: RealConfig | None = None,
                  data: dict | None = None):
-        self.config = cfg = config or RealConfig()
-        data = data or load_data()
+        self.config = config or RealConfig()
         self.vocab = real_vocabulary()
         self.width = WIDTH
         self.catalog = catalog
@@ -83,87 +81,19 @@ class RealShopper:
         self.vnames = catalog.vocab.names
         self.found_ids = self.vocab.ids(FOUND_TEXT)
         self.n_items = len(catalog)
-        atom_index: dict[tuple, int] = {}
-        self.forms: dict[tuple[str, str], _Forms] = {}
-        for dom, forms in data["forms"].items():
-            for key, phrases in forms.items():
-                self.forms[(dom, key)] = _Forms(phrases, self.vocab)
-        # Per category: templates grouped by signature (their placeholder atoms).
-        self.by_category: list[dict] = []
-        joinable = {d: _joinable(t) for d, t in _tables().items()}
-        for cat in catalog.categories:
-            dom = domain_of(cat)
-            groups: dict[tuple, list] = {}
-            for text, count, atoms in data["templates"].get(cat, []):
-                atoms = [tuple(a) for a in atoms]
-                if count < cfg.min_count or len(atoms) > cfg.max_placeholders:
-                    continue
-                if not atoms and SAMENESS.intersection(text.split()):
-                    continue  # "is exactly the same": said of the target itself
-                if not all(self._usable(dom, cat, a) for a in atoms):
-                    continue
-                ids = []
-                for w in text.split():
-                    ids.append(-1 - int(w[1:-1]) if w.startswith("{") else
-                               self.vocab.ids(w)[0])
-                for a in atoms:
-                    atom_index.setdefault(a, len(atom_index))
-                sig = tuple(sorted(atom_index[a] for a in atoms))
-                groups.setdefault(sig, []).append((ids, count, atoms, text,
-                                                   _risky(text.split(), joinable[dom])))
-            sigs = list(groups)
-            width = max([len(s) for s in sigs] + [1])
-            sig_atoms = np.full((len(sigs), width), -1, dtype=np.int64)
-            weight = np.zeros(len(sigs))
-            for k, sig in enumerate(sigs):
-                sig_atoms[k, :len(sig)] = sig
-                total = sum(t[1] for t in groups[sig])
-                weight[k] = total * (cfg.ungrounded if not sig else 1.0)
-            self.by_category.append({
-                "domain": dom, "sigs": sigs, "sig_atoms": sig_atoms, "weight": weight,
-                "templates": [groups[s] for s in sigs],
-                "cum": [np.cumsum([t[1] for t in groups[s]]).tolist() for s in sigs],
-                "empty": [k for k, s in enumerate(sigs) if not s],
-            })
-        self.atoms: list[tuple[str, str, str]] = list(atom_index)
-        self.atom_id = atom_index
-        self._domain_tables: dict[str, tuple] = {}  # filled per domain by _tables
+        self.tables = t = RealTables.build(catalog, self.vocab, data or load_data(),
+                                           self.config, self.truth)
+        self.forms, self.by_category = t.forms, t.by_category
+        self.atoms, self.atom_id, self.relations = t.atoms, t.atom_id, t.relations
+        self.level_slots, self.levels, self.candidates = t.level_slots, t.levels, t.candidates
+        self._domain_tables: dict[str, tuple] = {}  # filled per domain by _domain_arrays
         self._toward_cache: dict[tuple[str, int, str], list[int]] = {}
-        self.relations = [_relation(*a) for a in self.atoms]
-        self.level_slots = sorted(self.truth.levels)
-        self.levels = np.stack([self.truth.levels[x] for x in self.level_slots], axis=1)
-        # Candidate attribute columns of each atom per domain (values with phrases).
-        self.candidates: dict[tuple[str, int], np.ndarray] = {}
-        for dom in ("garment", "shoes"):
-            for k, (kind, slot, _) in enumerate(self.atoms):
-                if self.relations[k] == "cmp" and kind in ("more", "less"):
-                    continue
-                self.candidates[(dom, k)] = np.array(sorted(self._all_cols(dom, kind, slot)),
-                                                     dtype=np.int64)
-
-    # -- tables ---------------------------------------------------------------------------
-    def _all_cols(self, dom: str, kind: str, slot: str) -> list[int]:
-        names = set()
-        for cat, vals in SLOT_BY_NAME[slot].values.items():
-            if domain_of(cat) == dom:
-                names.update(vals)
-        return [self.catalog.vocab.index(v) for v in names
-                if v in self.catalog.vocab._index and (dom, f"{kind}|{slot}|{v}") in self.forms]
-
-    def _usable(self, dom: str, cat: str, atom: tuple) -> bool:
-        kind, slot, modifier = atom
-        s = SLOT_BY_NAME.get(slot)
-        if s is None or cat not in s.values:
-            return False
-        if kind in ("more", "less"):
-            return (dom, f"more|{slot}") in self.forms or (dom, f"less|{slot}") in self.forms
-        return any((dom, f"{kind}|{slot}|{v}") in self.forms for v in s.values[cat])
 
     # -- speaking -------------------------------------------------------------------------
     def available(self, targets: np.ndarray, shown: np.ndarray, dom: str) -> np.ndarray:
         """`(n, atoms)` how many distinct fills each placeholder kind has for each pair:
         one matrix product for the value kinds, one gather for the comparisons."""
-        m_is, m_not, cmp_slot, up, down = self._tables(dom)
+        m_is, m_not, cmp_slot, up, down = self._domain_arrays(dom)
         a = self.attributes
         t, s = a[targets], a[shown]
         out = (t & ~s).astype(np.float32) @ m_is + (~t & s).astype(np.float32) @ m_not
@@ -171,7 +101,7 @@ class RealShopper:
         ok = (lt >= 0) & (ls >= 0) & (((lt > ls) & up) | ((lt < ls) & down))
         return out.astype(np.int64) + ok
 
-    def _tables(self, dom: str):
+    def _domain_arrays(self, dom: str):
         """Per domain: `(V, atoms)` 0/1 candidate columns of the is / not atoms, and per
         atom its ordinal slot (column of `self.levels`) and allowed directions."""
         cached = self._domain_tables
@@ -228,21 +158,21 @@ class RealShopper:
         for c in np.unique(cats[~same]).tolist():
             rows = np.flatnonzero((cats == c) & ~same)
             table = self.by_category[c]
-            avail = self.available(targets[rows], shown[rows], table["domain"])
-            sa = table["sig_atoms"]
+            avail = self.available(targets[rows], shown[rows], table.domain)
+            sa = table.sig_atoms
             fits = np.ones((len(rows), len(sa)), dtype=bool)
             for j in range(sa.shape[1]):
                 col = sa[:, j]
                 need = (sa == col[:, None]).sum(axis=1)  # repeats of the atom in a signature
                 ok = avail[:, np.maximum(col, 0)] >= need[None, :]
                 fits &= ok | (col < 0)[None, :]
-            w = fits * table["weight"][None, :]
+            w = fits * table.weight[None, :]
             total = w.sum(axis=1)
-            if table["empty"]:  # nothing fits: a caption that grounds nothing
-                w[total == 0, table["empty"]] = 1.0
+            if table.empty:  # nothing fits: a caption that grounds nothing
+                w[total == 0, table.empty] = 1.0
                 total = w.sum(axis=1)
             cum = np.cumsum(w, axis=1)
-            pick = (cum <= (uniforms[rows, 0] * total)[:, None]).sum(axis=1)
+            pick = (cum <= (uniforms[rows, U_SIGNATURE] * total)[:, None]).sum(axis=1)
             pick = np.minimum(pick, len(sa) - 1)
             for j, (r, k) in enumerate(zip(rows.tolist(), pick.tolist())):
                 f = self._fill(table, k, int(targets[r]), int(shown[r]), uniforms[r])
@@ -250,21 +180,21 @@ class RealShopper:
                     if f is not None:
                         break
                     # Another draw of template and fills from the row's own uniforms.
-                    u = (uniforms[r] + attempt * 0.6180339887) % 1.0
-                    k2 = min(int((cum[j] <= u[0] * total[j]).sum()), len(sa) - 1)
+                    u = (uniforms[r] + attempt * RETRY_SHIFT) % 1.0
+                    k2 = min(int((cum[j] <= u[U_SIGNATURE] * total[j]).sum()), len(sa) - 1)
                     f = self._fill(table, k2, int(targets[r]), int(shown[r]), u)
                 if f is None:  # nothing verified: a caption that grounds nothing
-                    f = self._fill(table, table["empty"][0], 0, 0, uniforms[r]) \
-                        if table["empty"] else Feedback("", (), (), "irrelevant")
+                    f = self._fill(table, table.empty[0], 0, 0, uniforms[r]) \
+                        if table.empty else Feedback("", (), (), "irrelevant")
                 out[r] = f
         return token_matrix(out, self.width, PAD), out
 
-    def _fill(self, table: dict, k: int, target: int, shown: int, u: np.ndarray
+    def _fill(self, table: CategoryTable, k: int, target: int, shown: int, u: np.ndarray
               ) -> Feedback | None:
-        cum = table["cum"][k]
-        ids_t, _, atoms, text, risky = table["templates"][k][
-            min(bisect.bisect_right(cum, u[1] * cum[-1]), len(cum) - 1)]
-        dom = table["domain"]
+        cum = table.cum[k]
+        ids_t, _, atoms, text, risky = table.templates[k][
+            min(bisect.bisect_right(cum, u[U_TEMPLATE] * cum[-1]), len(cum) - 1)]
+        dom = table.domain
         a = self.attributes
         fills: list[tuple[list[int], str]] = []
         mentions: list[Mention] = []
@@ -273,7 +203,7 @@ class RealShopper:
             kind, slot, modifier = atom
             ak = self.atom_id[atom]
             rel = self.relations[ak]
-            uv, uf = u[2 + 2 * j], u[3 + 2 * j]
+            uv, uf = u[u_value(j)], u[u_phrase(j)]
             if rel == "cmp":
                 lv = self.truth.levels[slot]
                 up = lv[target] > lv[shown]
@@ -317,22 +247,6 @@ class RealShopper:
 
     def dialogs(self, batch_size: int, max_turns: int) -> RealDialogs:
         return RealDialogs(self, batch_size, max_turns)
-
-
-def _joinable(table: dict) -> frozenset[str]:
-    """Words of the domain's multi-word phrases (scope and glue words aside): such a word
-    next to a placeholder may join the fill into another phrase ("cap" + "sleeves")."""
-    words = {w for phrase in table if len(phrase) > 1 for w in phrase}
-    return frozenset(words - NEGATORS - SCOPE_FILLER - MORE - LESS - {"and", "with"})
-
-
-def _risky(words: list[str], joinable: frozenset[str]) -> bool:
-    return any(w.startswith("{") and ((i > 0 and words[i - 1] in joinable) or
-                                       (i + 1 < len(words) and words[i + 1] in joinable))
-               for i, w in enumerate(words))
-
-
-N_UNIFORMS = 2 + 2 * 6
 
 
 class RealDialogs(DialogsBase):
