@@ -212,7 +212,7 @@ def load_checkpoint(folder: str | Path, device: str | torch.device = "cpu",
         meta = json.loads(meta_file.read_text())
         cfg = meta["config"]
         cfg["type_index"] = [list(x) for x in cfg.get("type_index", [])]
-        config = AgentConfig(**cfg)
+        config = AgentConfig.from_dict(cfg)  # maps the old flat layout too
     except (json.JSONDecodeError, KeyError, TypeError) as e:
         raise ValueError(f"{meta_file}: malformed checkpoint metadata ({e})") from e
     if expect is not None:

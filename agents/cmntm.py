@@ -16,6 +16,7 @@ All per-dialog memory is carried in the state (batched, no per-sample loops): on
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import torch
@@ -187,6 +188,19 @@ class CMNTM(nn.Module):
         return out, tuple(new)
 
 
-register_tracker("cmntm", lambda dim, hidden, memories=4, slots=8, width=64, controller=128:
-                 CMNTM(dim, memories=memories, slots=slots, width=width, hidden=controller),
-                 settings=("memories", "slots", "width", "controller"))
+@dataclass(frozen=True)
+class CMNTMSettings:
+    """The cmntm tracker's settings (`AgentConfig.tracker_settings` of a cmntm agent)."""
+
+    memories: int = 4  # stages C (1 = vanilla NTM)
+    slots: int = 8  # memory N
+    width: int = 64  # memory M
+    controller: int = 128  # controller hidden size
+
+
+def _make_cmntm(dim: int, hidden: int, **settings) -> CMNTM:
+    s = CMNTMSettings(**settings)
+    return CMNTM(dim, memories=s.memories, slots=s.slots, width=s.width, hidden=s.controller)
+
+
+register_tracker("cmntm", _make_cmntm, settings=CMNTMSettings)

@@ -8,21 +8,34 @@ agent ranks the catalog exactly as the environment does.
 
 from __future__ import annotations
 
+import functools
 import math
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any
 
 import torch
 from torch import nn
 
 from agents.response import ResponseEncoder
 from agents.text import make_text_encoder
-from agents.trackers import make_tracker, tracker_settings
+from agents.trackers import (
+    bind_settings,
+    make_tracker,
+    setting_owners,
+    settings_values,
+    tracker_settings,
+)
 from dialog_env.seeding import seeded_init
 
 
 @dataclass
 class AgentConfig:
-    """Everything needed to rebuild an agent (saved as JSON next to its weights)."""
+    """Everything needed to rebuild an agent (saved as JSON next to its weights).
+
+    `tracker_settings` is the tracker kind's own settings object (cmntm: `CMNTMSettings`),
+    built by `agents.trackers.bind_settings`. A kind's settings may also be passed flat,
+    `AgentConfig(tracker="cmntm", slots=8)`, and read flat, `config.slots`; a flat name
+    the kind has no setting of is refused (TypeError naming the kinds that have it)."""
 
     name: str
     text: str = "gru"  # gru | lstm | cnn | minilm (frozen sentence embedding)
@@ -37,20 +50,55 @@ class AgentConfig:
     text_dim: int = 256
     response_dim: int = 256
     hidden: int = 256  # gru / lstm tracker hidden size
-    # cmntm's settings (its registered `tracker_settings`), still flat fields here: moving
-    # them into a per-kind settings object needs the checkpoint loader to map old flat
-    # configs and the experiment scripts' overrides; not done yet.
-    memories: int = 4  # cmntm stages C
-    slots: int = 8  # cmntm memory N
-    width: int = 64  # cmntm memory M
-    controller: int = 128  # cmntm controller hidden size
+    tracker_settings: Any = None  # the tracker kind's settings (see the class docstring)
 
     @property
     def item_dim(self) -> int:
         return self.visual_dim + self.attr_dim
 
+    def __getattr__(self, name: str):
+        # only reached for names that are not fields: a tracker setting, read flat
+        if not name.startswith("_") and name != "tracker_settings":
+            values = settings_values(self.__dict__.get("tracker_settings"))
+            if name in values:
+                return values[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
     def to_dict(self) -> dict:
-        return asdict(self)
+        d = asdict(self)
+        d["tracker_settings"] = settings_values(self.tracker_settings)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> AgentConfig:
+        """The config `to_dict` wrote, or one of the old flat layout (every kind's settings
+        as top-level fields, before `tracker_settings`): of those, the ones the agent's
+        tracker kind has are mapped onto its settings, the others dropped."""
+        d = dict(d)
+        if "tracker_settings" not in d:
+            kind = d.get("tracker", "gru")
+            own = set(tracker_settings(kind))
+            for k in [k for k in d if k not in _FIELDS and setting_owners(k)]:
+                if k not in own:
+                    d.pop(k)
+        return cls(**d)
+
+
+_FIELDS = frozenset(f.name for f in fields(AgentConfig))
+_dataclass_init = AgentConfig.__init__
+
+
+@functools.wraps(_dataclass_init)
+def _init(self, *args, **kwargs) -> None:
+    flat = {k: kwargs.pop(k) for k in list(kwargs) if k not in _FIELDS}
+    unknown = [k for k in flat if not setting_owners(k)]
+    if unknown:
+        raise TypeError(f"AgentConfig: unknown field(s) {', '.join(unknown)}")
+    _dataclass_init(self, *args, **kwargs)
+    self.tracker_settings = bind_settings(self.tracker, self.tracker_settings, flat)
+
+
+AgentConfig.__init__ = _init
 
 
 # The agents of the seed papers, by name (sizes scaled to the embedded catalog).
@@ -72,8 +120,15 @@ def agent_config(name: str, vocab_size: int, visual_dim: int, attr_dim: int,
                  type_index: list[list[int]], **overrides) -> AgentConfig:
     if name not in AGENT_PRESETS:
         raise ValueError(f"unknown learned agent {name!r}; expected one of {LEARNED_AGENTS}")
+    """The preset agent `name` with `overrides` (fields, or tracker settings by their flat
+    names). A flat setting of another tracker kind than the preset's is dropped, so one
+    set of overrides (e.g. `slots=4`) fits every preset."""
     cfg = AgentConfig(name=name, vocab_size=vocab_size, visual_dim=visual_dim,
                       attr_dim=attr_dim, type_index=type_index, **AGENT_PRESETS[name])
+    kind = overrides.get("tracker", cfg.tracker)
+    own = set(tracker_settings(kind))
+    overrides = {k: v for k, v in overrides.items()
+                 if k in _FIELDS or k in own or not setting_owners(k)}
     return replace(cfg, **overrides)
 
 
@@ -96,8 +151,7 @@ class DialogAgent(nn.Module):
         self.response = ResponseEncoder(c.response, c.visual_dim, c.attr_dim, c.text_dim,
                                         c.response_dim, c.type_index)
         self.tracker = make_tracker(c.tracker, c.response_dim, c.hidden,
-                                    **{k: getattr(c, k) for k in tracker_settings(c.tracker)
-                                       if hasattr(c, k)})
+                                    **settings_values(c.tracker_settings))
         self.query = nn.Linear(self.tracker.out_dim, c.item_dim)
         # Learned inverse temperature of the training losses (not used for ranking).
         self.logit_scale = nn.Parameter(torch.tensor(math.log(10.0)))

@@ -10,16 +10,19 @@ gru   GRU (Guo et al. 2018 / Fashion IQ, hidden 256)
 cmntm cascaded-memory NTM (FashionNTM), see agents/cmntm.py
 
 Trackers are found by kind in one registry: `register_tracker(kind, factory, settings)`
-where `factory(dim, hidden, **settings)` builds the module and `settings` names the
-per-kind options it reads (for cmntm: memories, slots, width, controller). Adding a tracker
-is one file that registers itself (agents/cmntm.py does; this module imports it so the
-built-in kinds are always registered).
+where `factory(dim, hidden, **settings)` builds the module and `settings` is the kind's
+settings dataclass (cmntm: `CMNTMSettings` — memories, slots, width, controller) or just the
+names of the options it reads. `AgentConfig.tracker_settings` holds the kind's settings
+(`bind_settings` builds it, mapping flat names such as `slots=8` and refusing names the kind
+does not have). Adding a tracker is one file that registers itself (agents/cmntm.py does;
+this module imports it so the built-in kinds are always registered).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields, is_dataclass, replace
+from typing import Any
 
 import torch
 from torch import nn
@@ -27,27 +30,83 @@ from torch import nn
 
 @dataclass(frozen=True)
 class TrackerKind:
-    """A registered tracker: `factory(dim, hidden, **settings)` and the names of the
-    per-kind settings it accepts."""
+    """A registered tracker: `factory(dim, hidden, **settings)`, the names of the
+    per-kind settings it accepts and, where it has one, its settings dataclass."""
 
     factory: Callable[..., nn.Module]
     settings: tuple[str, ...] = ()
+    settings_class: type | None = None
 
 
 TRACKERS: dict[str, TrackerKind] = {}
 
 
 def register_tracker(kind: str, factory: Callable[..., nn.Module],
-                     settings: tuple[str, ...] = ()) -> None:
-    """Make tracker `kind` buildable by name (`make_tracker`, `AgentConfig.tracker`)."""
+                     settings: type | tuple[str, ...] = ()) -> None:
+    """Make tracker `kind` buildable by name (`make_tracker`, `AgentConfig.tracker`).
+    `settings`: the kind's settings dataclass (its fields are the settings, its defaults
+    the kind's defaults) or a tuple of setting names."""
     if kind in TRACKERS and TRACKERS[kind].factory is not factory:
         raise ValueError(f"state tracker {kind!r} is already registered")
-    TRACKERS[kind] = TrackerKind(factory, tuple(settings))
+    if isinstance(settings, type):
+        if not is_dataclass(settings):
+            raise TypeError(f"tracker {kind!r}: settings must be a dataclass or names")
+        TRACKERS[kind] = TrackerKind(factory, tuple(f.name for f in fields(settings)),
+                                     settings)
+    else:
+        TRACKERS[kind] = TrackerKind(factory, tuple(settings))
 
 
 def tracker_settings(kind: str) -> tuple[str, ...]:
     """The names of the per-kind settings tracker `kind` reads."""
     return _lookup(kind).settings
+
+
+def setting_owners(name: str) -> list[str]:
+    """The registered kinds that have a setting called `name`."""
+    return [k for k, spec in TRACKERS.items() if name in spec.settings]
+
+
+def settings_values(settings: Any) -> dict:
+    """A tracker settings object (dataclass, dict or None) as a plain dict."""
+    if settings is None:
+        return {}
+    if is_dataclass(settings) and not isinstance(settings, type):
+        return asdict(settings)
+    return dict(settings)
+
+
+def bind_settings(kind: str, settings: Any = None, flat: dict | None = None) -> Any:
+    """Tracker `kind`'s settings object from `settings` (None: the kind's defaults; a dict,
+    e.g. read back from JSON; or the kind's settings object) with the `flat` values
+    (`slots=8`) set on it. A name the kind has no setting of is a TypeError naming the kinds
+    that do have it. Kinds registered with a settings class get an instance of it; the
+    others a dict of the values given."""
+    flat = dict(flat or {})
+    if kind not in TRACKERS and not flat and settings is None:
+        return None  # an unknown kind is reported when the tracker is built
+    spec = _lookup(kind)
+    if isinstance(settings, dict):
+        given = dict(settings)
+    elif settings is None:
+        given = {}
+    elif spec.settings_class is not None and isinstance(settings, spec.settings_class):
+        given = {}
+    else:
+        raise TypeError(f"tracker {kind!r} takes "
+                        f"{spec.settings_class.__name__ if spec.settings_class else 'a dict'}"
+                        f" as tracker_settings, got {type(settings).__name__}")
+    unknown = [k for k in {**given, **flat} if k not in spec.settings]
+    if unknown:
+        owners = {k: setting_owners(k) for k in unknown}
+        hint = "; ".join(f"{k} is a setting of {', '.join(o)}" for k, o in owners.items() if o)
+        raise TypeError(f"tracker {kind!r} has no setting {', '.join(unknown)} (its settings: "
+                        f"{', '.join(spec.settings) or 'none'})" + (f"; {hint}" if hint else ""))
+    if spec.settings_class is None:
+        return {**given, **flat}
+    base = settings if isinstance(settings, spec.settings_class) else spec.settings_class()
+    values = {**given, **flat}
+    return replace(base, **values) if values else base
 
 
 def _lookup(kind: str) -> TrackerKind:
@@ -121,7 +180,7 @@ class RNNTracker(nn.Module):
 def make_tracker(kind: str, dim: int, hidden: int, **settings) -> nn.Module:
     """Tracker `kind` over `dim`-wide responses (`hidden`: the rnn trackers' size). Of
     `settings`, only those the kind reads are passed on (so a caller may pass every kind's
-    settings, e.g. all of an AgentConfig's)."""
+    settings)."""
     spec = _lookup(kind)
     return spec.factory(dim, hidden, **{k: v for k, v in settings.items()
                                         if k in spec.settings})
