@@ -10,7 +10,6 @@ with the extra to install instead of after building a catalog.
 from __future__ import annotations
 
 import importlib.util
-from pathlib import Path
 
 from dialog_env.config import EnvConfig
 
@@ -67,7 +66,9 @@ def check_extras(config: EnvConfig) -> None:
 
 def _catalog_label(config: EnvConfig) -> str:
     c = config.catalog
-    return c.dataset if c.dataset != "synthetic" else f"synthetic-seed{c.seed}-n{c.n_items}"
+    from dialog_env.catalog.store import synthetic_name
+
+    return c.dataset if c.dataset != "synthetic" else synthetic_name(c.n_items, c.seed)
 
 
 def _attrnet_features_at_hand(config: EnvConfig) -> bool:
@@ -77,6 +78,7 @@ def _attrnet_features_at_hand(config: EnvConfig) -> bool:
     from dialog_env.catalog.synthetic import build_vocab
     from dialog_env.features import shipped
     from dialog_env.features.attrnet import AttrNetFeatures
+    from dialog_env.features.base import feature_file
 
     c = config.catalog
     if c.dataset != "synthetic":
@@ -85,4 +87,4 @@ def _attrnet_features_at_hand(config: EnvConfig) -> bool:
     if shipped.has(_catalog_label(config), key, c.image_size):
         return True
     folder = catalog_dir(SyntheticConfig(n_items=c.n_items, seed=c.seed))
-    return Path(folder / f"features-{key}.npy").exists()
+    return feature_file(folder, key).exists()

@@ -119,6 +119,11 @@ def _render_chunk(args) -> np.ndarray:
     return images.render(np.arange(lo, hi))
 
 
+def synthetic_name(n_items: int, seed: int) -> str:
+    """The name of the synthetic catalog of (`n_items`, `seed`)."""
+    return f"synthetic-seed{seed}-n{n_items}"
+
+
 def catalog_dir(cfg: SyntheticConfig) -> Path:
     """The cache folder of a synthetic catalog (its arrays, images and features)."""
     return cache_root() / f"synthetic-v{GENERATOR_VERSION}-seed{cfg.seed}-n{cfg.n_items}"
@@ -266,7 +271,7 @@ def load_synthetic(n_items: int = 10_000, seed: int = 0, image_size: int = 64,
     elif render:
         images.ensure_cached(progress)
     return Catalog(
-        name=f"synthetic-seed{seed}-n{n_items}",
+        name=synthetic_name(n_items, seed),
         item_ids=SyntheticIds(seed, n_items),
         categories=CATEGORIES,
         category=arrays["category"],

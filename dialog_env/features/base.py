@@ -44,9 +44,14 @@ class FeatureExtractor(Protocol):
         ...
 
 
+def feature_file(folder: str | Path, key: str) -> Path:
+    """Where the features of extractor key `key` are cached in a catalog's folder."""
+    return Path(folder) / f"features-{key}.npy"
+
+
 def feature_cache_path(catalog: Catalog, extractor: FeatureExtractor) -> Path | None:
     folder = catalog.meta.get("cache_dir")
-    return Path(folder) / f"features-{extractor.key()}.npy" if folder else None
+    return feature_file(folder, extractor.key()) if folder else None
 
 
 def _load_cached(path: Path, source: dict, n: int, dim: int, quiet: bool) -> np.ndarray | None:
